@@ -1,0 +1,187 @@
+// Package config reads mountguard's configuration: rule severities, extra
+// sensitive paths, accepted bind sources and loading limits. The same
+// schema is used by `mountguard lint --config` and, in a repository, by
+// .github/mountguard.yml. Parsing is strict: an unknown key is an error, so
+// a typo never silently turns a rule off.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/docker/go-units"
+	"github.com/mountguard/mountguard/review/compose"
+	"github.com/mountguard/mountguard/review/rules"
+	"go.yaml.in/yaml/v4"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Rules sets a rule's severity: error, warning, notice or off.
+	Rules map[string]rules.Severity `yaml:"rules"`
+	// SensitivePaths are extra host paths treated like /etc.
+	SensitivePaths []string `yaml:"sensitive_paths"`
+	// AllowedBindSources are host paths whose bind mounts are accepted.
+	AllowedBindSources []string `yaml:"allowed_bind_sources"`
+	Limits             Limits   `yaml:"limits"`
+}
+
+// Limits bound the work spent on one project.
+type Limits struct {
+	MaxFileSize  Size `yaml:"max_file_size"`
+	MaxFiles     int  `yaml:"max_files"`
+	MaxYAMLNodes int  `yaml:"max_yaml_nodes"`
+}
+
+// Size is a byte count written as a number or with a unit ("2MiB", "500kB").
+type Size int64
+
+// UnmarshalYAML reads a size.
+func (s *Size) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: a size must be a number of bytes or a string like 2MiB", n.Line)
+	}
+	if v, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
+		*s = Size(v)
+		return nil
+	}
+	v, err := units.RAMInBytes(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a size: write a number of bytes or a string like 2MiB", n.Line, n.Value)
+	}
+	*s = Size(v)
+	return nil
+}
+
+// Default is the configuration used when there is no file.
+func Default() *Config {
+	return &Config{}
+}
+
+// Error is a problem in a configuration file, with the line it is on.
+type Error struct {
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// Parse reads a configuration file strictly.
+func Parse(data []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Load(data, &root); err != nil {
+		return nil, yamlError(err)
+	}
+	cfg := Default()
+	if root.Kind == 0 {
+		return cfg, nil // an empty file
+	}
+	if err := root.Load(cfg, yaml.WithKnownFields()); err != nil {
+		return nil, yamlError(err)
+	}
+	if err := cfg.validate(&root); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func yamlError(err error) error {
+	var le *yaml.LoadErrors
+	if errors.As(err, &le) && len(le.Errors) > 0 {
+		e := le.Errors[0]
+		return &Error{Line: e.Line, Msg: strings.TrimPrefix(e.Err.Error(), "yaml: ")}
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	return &Error{Msg: msg}
+}
+
+func (c *Config) validate(root *yaml.Node) error {
+	for id := range c.Rules {
+		if _, ok := rules.Lookup(id); !ok {
+			var known []string
+			for _, r := range rules.Catalog() {
+				known = append(known, r.ID)
+			}
+			return &Error{Line: keyLine(root, "rules", id), Msg: fmt.Sprintf("rules: unknown rule %q; the rules are %s", id, strings.Join(known, ", "))}
+		}
+	}
+	for i, p := range c.SensitivePaths {
+		if !strings.HasPrefix(p, "/") {
+			return &Error{Line: itemLine(root, "sensitive_paths", i), Msg: fmt.Sprintf("sensitive_paths: %q must be an absolute host path", p)}
+		}
+	}
+	for i, p := range c.AllowedBindSources {
+		if p == "" || strings.HasPrefix(path.Clean(p), "..") {
+			return &Error{Line: itemLine(root, "allowed_bind_sources", i), Msg: fmt.Sprintf("allowed_bind_sources: %q must be an absolute path, a ~ path, or a path inside the project", p)}
+		}
+	}
+	if c.Limits.MaxFileSize < 0 || c.Limits.MaxFiles < 0 || c.Limits.MaxYAMLNodes < 0 {
+		return &Error{Line: keyLine(root, "limits"), Msg: "limits must not be negative"}
+	}
+	return nil
+}
+
+// keyLine finds the line of a nested key, for error messages.
+func keyLine(root *yaml.Node, keys ...string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, k := range keys {
+		found := false
+		for i := 0; n != nil && n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				line, n, found = n.Content[i].Line, n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	return line
+}
+
+func itemLine(root *yaml.Node, key string, i int) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for j := 0; n.Kind == yaml.MappingNode && j+1 < len(n.Content); j += 2 {
+		if n.Content[j].Value == key {
+			if s := n.Content[j+1]; s.Kind == yaml.SequenceNode && i < len(s.Content) {
+				return s.Content[i].Line
+			}
+			return n.Content[j].Line
+		}
+	}
+	return 0
+}
+
+// RuleSettings is the part of the configuration the rules use.
+func (c *Config) RuleSettings() rules.Settings {
+	return rules.Settings{
+		Severity:           c.Rules,
+		SensitivePaths:     slices.Clone(c.SensitivePaths),
+		AllowedBindSources: slices.Clone(c.AllowedBindSources),
+	}
+}
+
+// LoadOptions is the part of the configuration the loader uses.
+func (c *Config) LoadOptions() compose.Options {
+	return compose.Options{
+		MaxFileSize: int64(c.Limits.MaxFileSize),
+		MaxFiles:    c.Limits.MaxFiles,
+		MaxNodes:    c.Limits.MaxYAMLNodes,
+	}
+}
