@@ -135,12 +135,15 @@ func (l *loadState) mount(p *Project, svc *Service, v types.ServiceVolumeConfig)
 		dir = ly.dir()
 		in := newInterpolator(ly.doc.env)
 		if mt.Short {
-			if parsed, err := ParseShortVolume(in.substitute(node.Value)); err == nil {
+			if parsed, err := parseEntry(node.Value, in); err == nil {
 				mt.Source = parsed.Source
+				if parts := splitShort(node.Value); len(parts) > 1 {
+					mt.Written = parts[0]
+				}
 			}
 		} else if _, src, _ := l.budget.get(node, "source"); src != nil {
-			s, _ := scalar(src)
-			mt.Source = in.substitute(s)
+			mt.Written, _ = scalar(src)
+			mt.Source = in.substitute(mt.Written)
 		}
 		mt.Unresolved = in.missing
 	}
@@ -160,6 +163,16 @@ func (l *loadState) mount(p *Project, svc *Service, v types.ServiceVolumeConfig)
 		}
 	}
 	return mt
+}
+
+// parseEntry parses a short-syntax entry as compose-go sees it; a source
+// lost to an unset variable is reported empty.
+func parseEntry(raw string, in *interpolator) (types.ServiceVolumeConfig, error) {
+	v, err := ParseShortVolume(fillEmptySource(raw, in.substitute(raw)))
+	if v.Source == unresolvedSource {
+		v.Source = ""
+	}
+	return v, err
 }
 
 // findVolume finds the entry that defines the mount at target: the last
@@ -183,7 +196,7 @@ func (l *loadState) entryTarget(n *yaml.Node, e env) (string, bool) {
 	in := newInterpolator(e)
 	switch n.Kind {
 	case yaml.ScalarNode:
-		v, err := ParseShortVolume(in.substitute(n.Value))
+		v, err := parseEntry(n.Value, in)
 		return v.Target, err == nil
 	case yaml.MappingNode:
 		_, t, _ := l.budget.get(n, "target")
@@ -253,7 +266,7 @@ func resolveHost(source, dir string) HostPath {
 	case strings.HasPrefix(source, `\\.\pipe\`) || strings.HasPrefix(source, "//./pipe/"):
 		return HostPath{Kind: HostPipe, Path: source}
 	case strings.HasPrefix(source, "~"):
-		return HostPath{Kind: HostHome, Path: path.Clean(source)}
+		return homePath(source)
 	case strings.HasPrefix(source, "/"):
 		return HostPath{Kind: HostAbsolute, Path: path.Clean(source)}
 	case isWindowsAbs(source):
@@ -264,6 +277,22 @@ func resolveHost(source, dir string) HostPath {
 		return HostPath{Kind: HostOutside, Path: joined}
 	}
 	return HostPath{Kind: HostProject, Path: joined}
+}
+
+// homePath resolves "~", "~/x" and "~user/x". A path that climbs out of
+// the home directory ("~/../../etc") is where it lands on a typical host:
+// homes are /home/<user>, so it becomes an absolute path.
+func homePath(source string) HostPath {
+	user, rest, _ := strings.Cut(source[1:], "/")
+	home := "/home/" + user
+	if user == "" {
+		home = "/home/~"
+	}
+	joined := path.Join(home, rest)
+	if joined != home && !strings.HasPrefix(joined, home+"/") {
+		return HostPath{Kind: HostAbsolute, Path: joined}
+	}
+	return HostPath{Kind: HostHome, Path: path.Clean("~" + user + "/" + rest)}
 }
 
 // KeyLoc returns where key is set for this service, in the definition that
@@ -293,7 +322,8 @@ type Item struct {
 }
 
 // Items lists the entries of key in every definition of the service,
-// winning definitions first, so the first match is the one that counts.
+// winning definitions first (so the first match is the one that counts),
+// and in file order within a definition.
 func (s *Service) Items(key string) []Item {
 	b := s.project.budget
 	var out []Item
@@ -308,8 +338,7 @@ func (s *Service) Items(key string) []Item {
 			entries, _ = b.items(v)
 		}
 		in := newInterpolator(ly.doc.env)
-		for j := len(entries) - 1; j >= 0; j-- {
-			n := entries[j]
+		for _, n := range entries {
 			it := Item{Loc: Loc{File: ly.file().path, Line: n.Line, Column: n.Column, EndLine: endLine(n)}, node: n}
 			switch n.Kind {
 			case yaml.ScalarNode:

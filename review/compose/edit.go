@@ -132,8 +132,23 @@ func (p *Project) ReadOnlyEdit(m *Mount) (Edit, bool) {
 }
 
 // shortReadOnly rewrites "src:dst[:opts]" so that its options say ro. It
-// works on the text as written, variables included.
+// works on the text as written, variables included, and offers nothing
+// unless compose-go's parser agrees that the result is the same mount,
+// read-only.
 func shortReadOnly(spec string) (string, bool) {
+	ro, ok := rewriteReadOnly(spec)
+	if !ok {
+		return spec, false
+	}
+	before, err1 := ParseShortVolume(spec)
+	after, err2 := ParseShortVolume(ro)
+	if err1 != nil || err2 != nil || !after.ReadOnly || before.Source != after.Source || before.Target != after.Target {
+		return spec, false
+	}
+	return ro, true
+}
+
+func rewriteReadOnly(spec string) (string, bool) {
 	parts := splitShort(spec)
 	switch len(parts) {
 	case 2:
@@ -168,7 +183,7 @@ func splitShort(spec string) []string {
 			depth--
 		case spec[i] == ':' && depth == 0:
 			field := spec[last:i]
-			if len(field) == 1 && i+1 < len(spec) && (spec[i+1] == '\\' || spec[i+1] == '/') && len(parts) == 0 {
+			if len(parts) == 0 && len(field) == 1 && isLetter(field[0]) && i+1 < len(spec) && (spec[i+1] == '\\' || spec[i+1] == '/') {
 				continue // C:\ or C:/
 			}
 			parts = append(parts, field)
@@ -225,3 +240,5 @@ func (s *Service) ReadOnlyItemEdit(it Item) (Edit, bool) {
 	}
 	return f.replaceScalar(it.node, raw)
 }
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }

@@ -99,10 +99,19 @@ func parseYAML(content []byte, maxNodes int) (docs []*yaml.Node, err error) {
 		}
 		if err != nil {
 			pe := &parseError{msg: err.Error()}
-			if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			// The last position in a YAML error is where the problem
+			// is; earlier ones give context ("while parsing a block
+			// mapping at line 1").
+			if ms := yamlLine.FindAllStringSubmatch(err.Error(), -1); ms != nil {
+				m := ms[len(ms)-1]
 				pe.line, _ = strconv.Atoi(m[1])
 				if m[2] != "" {
 					pe.column, _ = strconv.Atoi(m[2])
+				}
+				// The parser (unlike the scanner) of go.yaml.in/yaml/v4
+				// counts lines from zero in its messages.
+				if fmt.Sprintf("%T", err) == "libyaml.ParserError" {
+					pe.line++
 				}
 			}
 			return nil, pe
@@ -110,6 +119,10 @@ func parseYAML(content []byte, maxNodes int) (docs []*yaml.Node, err error) {
 		nodes += countNodes(&doc, maxNodes)
 		if nodes > maxNodes {
 			return nil, &parseError{msg: fmt.Sprintf("the file has more than %d YAML nodes; raise max_yaml_nodes if it is really a compose file", maxNodes)}
+		}
+		if alias := aliasBomb(&doc, 10*maxNodes); alias != nil {
+			return nil, &parseError{line: alias.Line, column: alias.Column,
+				msg: fmt.Sprintf("aliases expand the document to more than %d nodes (an alias bomb); mountguard does not expand it", 10*maxNodes)}
 		}
 		root := deref(&doc)
 		if root == nil {
@@ -214,4 +227,48 @@ func (f *sourceFile) scalarSpan(n *yaml.Node) (start, end int, ok bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// aliasBomb returns the alias at which the document, with every alias
+// expanded, grows past limit nodes, or nil. Sizes are memoised per node, so
+// the check is linear in the document as written.
+func aliasBomb(root *yaml.Node, limit int) *yaml.Node {
+	sizes := map[*yaml.Node]int{}
+	var culprit *yaml.Node
+	var size func(n *yaml.Node, depth int) int
+	size = func(n *yaml.Node, depth int) int {
+		if s, ok := sizes[n]; ok {
+			return s
+		}
+		if depth > 20_000 {
+			return limit + 1
+		}
+		sizes[n] = limit + 1 // a cycle counts as unbounded
+		total := 1
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			total += size(n.Alias, depth+1)
+			if total > limit && culprit == nil {
+				culprit = n
+			}
+		}
+		for _, c := range n.Content {
+			if total > limit {
+				break
+			}
+			total += size(c, depth+1)
+		}
+		if total > limit && culprit == nil {
+			culprit = n
+		}
+		total = min(total, limit+1)
+		sizes[n] = total
+		return total
+	}
+	if size(root, 0) > limit {
+		if culprit == nil {
+			culprit = root
+		}
+		return culprit
+	}
+	return nil
 }

@@ -161,7 +161,7 @@ func Load(ctx context.Context, fsys fs.FS, files []string, opts Options) (*Proje
 	if err := l.err(); err != nil {
 		return nil, err
 	}
-	if !l.fatal() {
+	if !l.fatal() && !slices.ContainsFunc(tops, func(f *sourceFile) bool { return f.failed }) {
 		model, err := l.runCompose(p.Dir, tops, topEnv)
 		if err != nil {
 			return nil, err
@@ -232,12 +232,16 @@ func (l *loadState) runCompose(dir string, tops []*sourceFile, e env) (*types.Pr
 		if b, ok := patched[f.path]; ok {
 			content = b
 		}
+		if content == nil {
+			// compose-go reads a file from disk when it has no content.
+			content = []byte{}
+		}
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: m.abs(f.path), Content: content})
 	}
 	if details.Environment == nil {
 		details.Environment = types.Mapping{}
 	}
-	model, err := loadCompose(l.ctx, details, m)
+	model, err := loadCompose(l.ctx, details, m, 2*l.opts.MaxNodes)
 	if err != nil {
 		if cerr := l.ctx.Err(); cerr != nil {
 			return nil, cerr
@@ -250,7 +254,7 @@ func (l *loadState) runCompose(dir string, tops []*sourceFile, e env) (*types.Pr
 
 // loadCompose runs compose-go. A panic inside it on hostile input becomes
 // an error.
-func loadCompose(ctx context.Context, details types.ConfigDetails, m *materializer) (model *types.Project, err error) {
+func loadCompose(ctx context.Context, details types.ConfigDetails, m *materializer, maxVisits int) (model *types.Project, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			model, err = nil, fmt.Errorf("compose-go failed on this project (%v)", r)
@@ -268,10 +272,17 @@ func loadCompose(ctx context.Context, details types.ConfigDetails, m *materializ
 		o.ResolvePaths = false
 		o.Interpolate.Substitute = composeSubstitute
 		o.ResourceLoaders = []loader.ResourceLoader{guard{m}}
+		o.MaxNodeVisits = maxVisits
 	})
 }
 
-var composePath = regexp.MustCompile(`\b((?:services|volumes|networks|secrets|configs|include|models)(?:\.[^\s.:,'"\[\]]+)+)`)
+var composePath = regexp.MustCompile(`\b((?:services|volumes|networks|secrets|configs|include|models)(?:\.(?:\[\d*\]|[^\s.:,'"\[\]]+))+)`)
+
+// undefinedRef matches compose-go's consistency errors, which name a
+// service and the kind of thing it refers to.
+var undefinedRef = regexp.MustCompile(`service "([^"]+)" (?:depends on|refers to) undefined (service|volume|network|secret|config)`)
+
+var refKeys = map[string]string{"service": "depends_on", "volume": "volumes", "network": "networks", "secret": "secrets", "config": "configs"}
 
 // composeProblem turns a compose-go error into a parse error at the node it
 // names, when it names one.
@@ -288,14 +299,23 @@ func (l *loadState) composeProblem(err error, m *materializer, tops []*sourceFil
 			break
 		}
 	}
-	if match := composePath.FindStringSubmatch(msg); match != nil {
-		keys := strings.Split(match[1], ".")
+	target := ""
+	if m := undefinedRef.FindStringSubmatch(msg); m != nil {
+		target = "services." + m[1] + "." + refKeys[m[2]]
+	} else if m := composePath.FindStringSubmatch(msg); m != nil {
+		target = m[1]
+	}
+	if target != "" {
+		keys := strings.Split(target, ".")
 		best := 0
 		for i := len(files) - 1; i >= 0; i-- {
 			for _, root := range files[i].docs {
-				if n, depth := l.locate(root, keys); n != nil && depth > best {
+				if n, v, depth := l.locate(root, keys); n != nil && depth > best {
 					best = depth
 					at = l.loc(files[i], n)
+					if r := l.refine(v, msg); r != nil {
+						at = l.loc(files[i], r)
+					}
 				}
 			}
 		}
@@ -303,13 +323,14 @@ func (l *loadState) composeProblem(err error, m *materializer, tops []*sourceFil
 	l.problem(ParseError, at, "not a valid compose file: "+msg)
 }
 
-// locate follows dotted keys (numbers index sequences) as far as they go.
-func (l *loadState) locate(root *yaml.Node, keys []string) (*yaml.Node, int) {
-	var found *yaml.Node
+// locate follows dotted keys (numbers, bare or in brackets, index
+// sequences) as far as they go. It returns the node to point at (the key of
+// a mapping entry, or a sequence item), its value, and how deep it got.
+func (l *loadState) locate(root *yaml.Node, keys []string) (at, value *yaml.Node, depth int) {
 	n := root
-	for depth, key := range keys {
+	for d, key := range keys {
 		var next, keyNode *yaml.Node
-		if i, err := strconv.Atoi(key); err == nil {
+		if i, err := strconv.Atoi(strings.Trim(key, "[]")); err == nil {
 			items, _ := l.budget.items(n)
 			if i >= 0 && i < len(items) {
 				next, keyNode = items[i], items[i]
@@ -318,11 +339,31 @@ func (l *loadState) locate(root *yaml.Node, keys []string) (*yaml.Node, int) {
 			keyNode, next, _ = l.budget.get(n, key)
 		}
 		if next == nil {
-			return found, depth
+			return at, value, d
 		}
-		found, n = keyNode, next
+		at, value, n = keyNode, next, next
 	}
-	return found, len(keys)
+	return at, value, len(keys)
+}
+
+// refine narrows a located node to the scalar below it that an error
+// message quotes on its last line (compose-go ends interpolation errors with
+// the offending template).
+func (l *loadState) refine(n *yaml.Node, msg string) *yaml.Node {
+	last := msg[strings.LastIndex(msg, "\n")+1:]
+	if n == nil || len(last) < 3 || last == msg {
+		return nil
+	}
+	stack := []*yaml.Node{n}
+	for visits := 0; len(stack) > 0 && visits < 10_000; visits++ {
+		top := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if top.Kind == yaml.ScalarNode && top.Value == last {
+			return top
+		}
+		stack = append(stack, top.Content...)
+	}
+	return nil
 }
 
 // materializer lays out the private copy of the project: the project under

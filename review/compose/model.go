@@ -145,7 +145,9 @@ type Mount struct {
 	Type string
 	// Source is the source after interpolation, as written ("./data",
 	// "/etc", "dbdata"); empty for anonymous volumes and tmpfs.
-	Source      string
+	Source string
+	// Written is the source before interpolation ("${DATA:-./data}").
+	Written     string
 	Target      string
 	ReadOnly    bool
 	Propagation string

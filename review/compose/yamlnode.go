@@ -140,18 +140,6 @@ func (b *budget) get(m *yaml.Node, key string) (k, v *yaml.Node, err error) {
 	return nil, nil, nil
 }
 
-// path follows keys from m; it returns the last key node and the value.
-func (b *budget) path(m *yaml.Node, keys ...string) (k, v *yaml.Node, err error) {
-	v = deref(m)
-	for _, key := range keys {
-		k, v, err = b.get(v, key)
-		if err != nil || v == nil {
-			return nil, nil, err
-		}
-	}
-	return k, v, nil
-}
-
 // items returns the elements of a sequence node, aliases resolved.
 func (b *budget) items(s *yaml.Node) ([]*yaml.Node, error) {
 	s = deref(s)

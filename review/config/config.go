@@ -6,8 +6,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"slices"
 	"strconv"
@@ -78,12 +80,11 @@ func (e *Error) Error() string {
 // Parse reads a configuration file strictly.
 func Parse(data []byte) (*Config, error) {
 	var root yaml.Node
-	if err := yaml.Load(data, &root); err != nil {
-		return nil, yamlError(err)
-	}
 	cfg := Default()
-	if root.Kind == 0 {
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); errors.Is(err, io.EOF) {
 		return cfg, nil // an empty file
+	} else if err != nil {
+		return nil, yamlError(err)
 	}
 	if err := root.Load(cfg, yaml.WithKnownFields()); err != nil {
 		return nil, yamlError(err)

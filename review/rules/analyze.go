@@ -108,7 +108,9 @@ func (a *analyzer) problems() {
 		f := Finding{Loc: pr.Loc, Message: pr.Message, Target: pr.Field, Source: pr.Ref}
 		switch pr.Kind {
 		case compose.ParseError:
-			f.Rule, f.Severity, f.Source = ParseError, Error, pr.Message
+			// compose-go's messages are not stable from run to run (it
+			// walks maps), so a parse error is identified by its file.
+			f.Rule, f.Severity, f.Target, f.Source = ParseError, Error, "", ""
 		case compose.OutsideProject:
 			f.Rule, f.Severity = OutsideProject, Error
 		case compose.UnresolvedVariable:
@@ -160,6 +162,12 @@ func describe(m *compose.Mount) string {
 			return "an anonymous volume"
 		}
 		return fmt.Sprintf("named volume %q", m.Source)
+	}
+	if len(m.Unresolved) > 0 && m.Written != "" {
+		if m.Source == "" {
+			return fmt.Sprintf("%s (with %s unset: an unknown host path)", m.Written, vars(m.Unresolved))
+		}
+		return fmt.Sprintf("%s (with %s unset: %s)", m.Written, vars(m.Unresolved), m.Source)
 	}
 	if m.Source == "" {
 		return "an empty host path"
@@ -223,7 +231,7 @@ func (a *analyzer) mount(svc *compose.Service, m *compose.Mount) {
 				svc.Name, describe(m), label)))
 		}
 	}
-	if runtime, ok := runtimeSocket(*host); ok {
+	if runtime, ok := runtimeSocket(*host); ok && a.enabled(DockerSocket) {
 		ro := ""
 		if m.ReadOnly {
 			ro = " It is mounted read-only, which does not help: the API still accepts every call."
@@ -237,8 +245,12 @@ func (a *analyzer) mount(svc *compose.Service, m *compose.Mount) {
 		a.flagged[m] = true // accepted by configuration: no bind-mount notice
 		return
 	}
+	if m.ReadOnly && benign(*host) {
+		a.flagged[m] = true // time zone and CA certificates: nothing to say
+		return
+	}
 	switch {
-	case sensitive && !(m.ReadOnly && benign(*host)):
+	case sensitive && a.enabled(SensitiveHostPath):
 		sev, consequence := Error, "a process in the container can change it and take over the host"
 		var fix *Fix
 		if m.ReadOnly {
@@ -289,7 +301,9 @@ func (a *analyzer) rootWritable(svc *compose.Service) {
 		return
 	}
 	for _, m := range svc.Mounts {
-		if m.Host == nil || m.ReadOnly || m.Host.Kind == compose.HostPipe {
+		// A socket or a pipe is no place to plant files; docker-socket
+		// says what is wrong with it.
+		if m.Host == nil || m.ReadOnly || m.Host.Kind == compose.HostPipe || isSocket(*m.Host) {
 			continue
 		}
 		f := a.mountFinding(RootWritableBind, Warning, svc, m, fmt.Sprintf(
@@ -319,10 +333,14 @@ func (a *analyzer) sharedWritable() {
 			}
 			var key string
 			switch {
+			case m.Host != nil && (m.Host.Kind == compose.HostPipe || isSocket(*m.Host)):
+				continue // an API, not data: docker-socket covers it
+			case m.Host != nil && m.Host.Kind != compose.HostUnknown:
+				// Host paths first, so that a folder shared through a
+				// disguised volume and a plain bind is one group.
+				key = fmt.Sprintf("host\x00%d\x00%s", m.Host.Kind, m.Host.Path)
 			case m.Type == types.VolumeTypeVolume && m.Source != "":
 				key = "volume\x00" + m.Source
-			case m.Host != nil && m.Host.Kind != compose.HostUnknown:
-				key = fmt.Sprintf("host\x00%d\x00%s", m.Host.Kind, m.Host.Path)
 			default:
 				continue
 			}
@@ -408,9 +426,10 @@ func (a *analyzer) serviceSettings(svc *compose.Service) {
 		a.emit(Finding{Rule: Privileged, Severity: Error, Loc: loc, Service: svc.Name, Target: "privileged",
 			Message: fmt.Sprintf("service %q runs privileged: it gets every capability and every host device, so any mount is an escape path. Remove privileged: true and add only the capabilities it needs.", svc.Name)})
 	}
+	caps := newItemLocator(svc, "cap_add")
 	for _, c := range cfg.CapAdd {
 		norm := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(c)), "CAP_")
-		loc := itemLoc(svc, "cap_add", func(it compose.Item) bool {
+		loc := caps.loc(func(it compose.Item) bool { return it.Value == c }, func(it compose.Item) bool {
 			return strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(it.Value)), "CAP_") == norm
 		})
 		f := Finding{Rule: DangerousCapability, Loc: loc, Service: svc.Name, Target: "cap_add", Source: norm}
@@ -423,13 +442,14 @@ func (a *analyzer) serviceSettings(svc *compose.Service) {
 		}
 		a.emit(f)
 	}
+	opts := newItemLocator(svc, "security_opt")
 	for _, opt := range cfg.SecurityOpt {
 		norm := normalizeSecurityOpt(opt)
 		for _, c := range confinement {
 			if norm != c.opt {
 				continue
 			}
-			loc := itemLoc(svc, "security_opt", func(it compose.Item) bool { return normalizeSecurityOpt(it.Value) == norm })
+			loc := opts.loc(func(it compose.Item) bool { return it.Value == opt }, func(it compose.Item) bool { return normalizeSecurityOpt(it.Value) == norm })
 			a.emit(Finding{Rule: ConfinementDisabled, Severity: Error, Loc: loc, Service: svc.Name, Target: "security_opt", Source: opt,
 				Message: fmt.Sprintf("service %q sets security_opt %s, which %s. Remove it, or write a profile that allows only what the service needs.", svc.Name, opt, c.what)})
 		}
@@ -443,9 +463,17 @@ func (a *analyzer) serviceSettings(svc *compose.Service) {
 		a.emit(Finding{Rule: HostNamespace, Severity: Warning, Loc: loc, Service: svc.Name, Target: ns.key, Source: "host",
 			Message: fmt.Sprintf("service %q %s. Remove %s: host unless the service is a host agent that needs it.", svc.Name, ns.what, ns.key)})
 	}
+	devices := newItemLocator(svc, "devices")
 	for _, d := range cfg.Devices {
 		src := d.Source
-		loc := itemLoc(svc, "devices", func(it compose.Item) bool {
+		loc := devices.loc(func(it compose.Item) bool {
+			if it.Fields != nil {
+				return it.Fields["target"] == d.Target
+			}
+			_, rest, _ := strings.Cut(it.Value, ":")
+			target, _, _ := strings.Cut(rest, ":")
+			return target == d.Target || rest == "" && it.Value == d.Target
+		}, func(it compose.Item) bool {
 			if it.Fields != nil {
 				return it.Fields["source"] == src
 			}
@@ -495,13 +523,39 @@ func (a *analyzer) serviceSettings(svc *compose.Service) {
 	}
 }
 
-func itemLoc(svc *compose.Service, key string, match func(compose.Item) bool) compose.Loc {
-	for _, it := range svc.Items(key) {
-		if match(it) {
-			return it.Loc
+// itemLocator finds the entries of a list key that effective values came
+// from. Each entry is handed out once, so two spellings of the same value
+// ("seccomp:unconfined", "seccomp=unconfined") keep their own lines.
+type itemLocator struct {
+	svc   *compose.Service
+	key   string
+	items []compose.Item
+	used  map[int]bool
+}
+
+func newItemLocator(svc *compose.Service, key string) *itemLocator {
+	return &itemLocator{svc: svc, key: key, items: svc.Items(key), used: map[int]bool{}}
+}
+
+// find returns the first unused entry that match accepts, preferring one
+// that exact accepts too.
+func (il *itemLocator) find(exact, match func(compose.Item) bool) (compose.Item, bool) {
+	for _, accept := range []func(compose.Item) bool{exact, match} {
+		for i, it := range il.items {
+			if !il.used[i] && accept(it) && match(it) {
+				il.used[i] = true
+				return it, true
+			}
 		}
 	}
-	loc, _ := svc.KeyLoc(key)
+	return compose.Item{}, false
+}
+
+func (il *itemLocator) loc(exact, match func(compose.Item) bool) compose.Loc {
+	if it, ok := il.find(exact, match); ok {
+		return it.Loc
+	}
+	loc, _ := il.svc.KeyLoc(il.key)
 	return loc
 }
 

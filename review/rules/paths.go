@@ -100,13 +100,16 @@ func newClassifier(s Settings) *classifier {
 }
 
 func classifyAllowed(a string) compose.HostPath {
+	clean := path.Clean(a)
 	switch {
 	case strings.HasPrefix(a, "~"):
-		return compose.HostPath{Kind: compose.HostHome, Path: path.Clean(a)}
+		return compose.HostPath{Kind: compose.HostHome, Path: clean}
 	case strings.HasPrefix(a, "/"):
-		return compose.HostPath{Kind: compose.HostAbsolute, Path: path.Clean(a)}
+		return compose.HostPath{Kind: compose.HostAbsolute, Path: clean}
+	case clean == ".." || strings.HasPrefix(clean, "../"):
+		return compose.HostPath{Kind: compose.HostOutside, Path: clean}
 	}
-	return compose.HostPath{Kind: compose.HostProject, Path: path.Clean(a)}
+	return compose.HostPath{Kind: compose.HostProject, Path: clean}
 }
 
 // allowedSource reports whether configuration accepts bind mounts of h.
@@ -162,6 +165,8 @@ func (c *classifier) systemSensitive(segs []string) (sensitivity, bool) {
 		switch {
 		case len(sys) == len(segs) && hasPrefix(segs, sys):
 			return sensitivity{path: sp.path, relation: "is", why: sp.why}, true
+		case len(sys) == 0:
+			// Every path lies inside /; only / itself is the root.
 		case hasPrefix(segs, sys):
 			if inside == nil || len(segments(inside.path)) < len(sys) {
 				inside = sp

@@ -1,0 +1,73 @@
+// Command mountguard reviews Docker Compose files for volume security.
+//
+//	mountguard lint [flags] PATH...    review compose files locally or in CI
+//	mountguard rules                   list the rules
+//	mountguard version                 print the version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Exit codes shared by the subcommands.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
+)
+
+func main() {
+	// compose-go reports deprecations through logrus' global logger; the
+	// review states everything that matters as findings instead.
+	logrus.SetOutput(io.Discard)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `mountguard reviews Docker Compose files for volume security.
+
+Usage:
+  mountguard lint [flags] PATH...   review compose files (run "mountguard lint -h" for flags)
+  mountguard rules                  list the rules with their default severities
+  mountguard version                print the version
+
+Documentation: https://github.com/mountguard/mountguard
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "lint":
+		return runLint(ctx, args[1:], stdout, stderr)
+	case "rules":
+		return runRules(stdout)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "mountguard", version())
+		return exitOK
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "mountguard: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,81 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/mountguard/mountguard/review/rules"
+)
+
+func TestParse(t *testing.T) {
+	cfg, err := Parse([]byte(`rules:
+  bind-mount: off
+  no-read-only-rootfs: warning
+sensitive_paths: [/srv/secrets]
+allowed_bind_sources:
+  - ./config
+  - /var/log/app
+  - ~/data
+limits:
+  max_file_size: 4MiB
+  max_files: 20
+  max_yaml_nodes: 1000
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Rules[rules.BindMount] != rules.Off || cfg.Rules[rules.NoReadOnlyRootfs] != rules.Warning {
+		t.Errorf("rules = %v", cfg.Rules)
+	}
+	if cfg.Limits.MaxFileSize != 4<<20 || cfg.Limits.MaxFiles != 20 || cfg.Limits.MaxYAMLNodes != 1000 {
+		t.Errorf("limits = %+v", cfg.Limits)
+	}
+	s := cfg.RuleSettings()
+	if len(s.SensitivePaths) != 1 || len(s.AllowedBindSources) != 3 {
+		t.Errorf("settings = %+v", s)
+	}
+	if o := cfg.LoadOptions(); o.MaxFileSize != 4<<20 || o.MaxFiles != 20 || o.MaxNodes != 1000 {
+		t.Errorf("load options = %+v", o)
+	}
+}
+
+func TestParseEmptyIsDefault(t *testing.T) {
+	for _, in := range []string{"", "# nothing\n"} {
+		cfg, err := Parse([]byte(in))
+		if err != nil || len(cfg.Rules) != 0 {
+			t.Errorf("%q: %+v %v", in, cfg, err)
+		}
+	}
+}
+
+func TestParseIsStrict(t *testing.T) {
+	tests := []struct {
+		in       string
+		line     int
+		contains string
+	}{
+		{"rule:\n  bind-mount: off\n", 1, `field rule not found`},
+		{"rules:\n  bind-mount: off\n  privilged: error\n", 3, `unknown rule "privilged"`},
+		{"rules:\n  bind-mount: loud\n", 2, `unknown severity "loud"`},
+		{"sensitive_paths: [srv/secrets]\n", 1, `must be an absolute host path`},
+		{"allowed_bind_sources:\n  - ./ok\n  - ../../outside\n", 3, `inside the project`},
+		{"limits:\n  max_file_size: huge\n", 2, `is not a size`},
+		{"limits:\n  max_files: -1\n", 1, `must not be negative`},
+		{"limits:\n  bogus: 1\n", 2, `field bogus not found`},
+		{"rules: [a, b]\n", 1, ``},
+		{"rules:\n  bind-mount: off\nrules:\n  privileged: off\n", 3, `already defined`},
+		{"{", 0, ``},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte(tt.in))
+		var ce *Error
+		if !errors.As(err, &ce) {
+			t.Errorf("%q: error %v is not a *config.Error", tt.in, err)
+			continue
+		}
+		if ce.Line != tt.line || !strings.Contains(ce.Msg, tt.contains) {
+			t.Errorf("%q: got line %d %q, want line %d containing %q", tt.in, ce.Line, ce.Msg, tt.line, tt.contains)
+		}
+	}
+}
