@@ -68,18 +68,19 @@ func (l *loadState) docLayers(d *doc, name string, depth int) []layer {
 	return out
 }
 
-// volumeLayers lists the definitions of a top-level volume in merge order.
-func (l *loadState) volumeLayers(s *scope, name string, depth int) []layer {
+// resourceLayers lists the definitions of a top-level resource (a volume,
+// config or secret) in merge order.
+func (l *loadState) resourceLayers(s *scope, section, name string, depth int) []layer {
 	if depth > maxExtendsDepth {
 		return nil
 	}
 	var out []layer
 	for _, d := range s.docs {
 		for _, inc := range d.includes {
-			out = append(out, l.volumeLayers(inc, name, depth+1)...)
+			out = append(out, l.resourceLayers(inc, section, name, depth+1)...)
 		}
-		_, volumes, _ := l.budget.get(d.root, "volumes")
-		if key, v, _ := l.budget.get(volumes, name); key != nil {
+		_, resources, _ := l.budget.get(d.root, section)
+		if key, v, _ := l.budget.get(resources, name); key != nil {
 			out = append(out, layer{doc: d, key: key, node: v})
 		}
 	}
@@ -110,6 +111,53 @@ func (l *loadState) build(p *Project, top *scope) {
 		}
 		p.Services = append(p.Services, svc)
 	}
+	for _, key := range slices.Sorted(mapsKeys(m.Configs)) {
+		l.fileResource(p, top, "config", key, m.Configs[key].File)
+	}
+	for _, key := range slices.Sorted(mapsKeys(m.Secrets)) {
+		l.fileResource(p, top, "secret", key, m.Secrets[key].File)
+	}
+}
+
+// fileResource records a config or secret read from a host file.
+func (l *loadState) fileResource(p *Project, top *scope, kind, key, file string) {
+	if file == "" {
+		return
+	}
+	r := &FileResource{Kind: kind, Key: key, File: file, Loc: Loc{File: p.Files[0], Line: 1, Column: 1, EndLine: 1}}
+	dir := top.dir
+	layers := l.resourceLayers(top, kind+"s", key, 0)
+	for i := len(layers) - 1; i >= 0; i-- {
+		ly := layers[i]
+		k, v, _ := l.budget.get(ly.node, "file")
+		if k == nil {
+			continue
+		}
+		raw, _ := scalar(v)
+		in := newInterpolator(ly.doc.env)
+		r.File = in.substitute(raw)
+		r.Unresolved = in.missing
+		r.Loc = l.loc(ly.file(), k)
+		dir = ly.dir()
+		break
+	}
+	r.Host = resolveHost(r.File, dir)
+	for _, svc := range p.Services {
+		refs := svc.Config.Secrets
+		if kind == "config" {
+			refs = nil
+			for _, c := range svc.Config.Configs {
+				refs = append(refs, types.ServiceSecretConfig(c))
+			}
+		}
+		for _, ref := range refs {
+			if ref.Source == key {
+				r.Users = append(r.Users, svc.Name)
+				break
+			}
+		}
+	}
+	p.FileResources = append(p.FileResources, r)
 }
 
 func mapsKeys[M ~map[string]V, V any](m M) func(func(string) bool) {
@@ -208,7 +256,7 @@ func (l *loadState) entryTarget(n *yaml.Node, e env) (string, bool) {
 
 func (l *loadState) volume(top *scope, key string, vc types.VolumeConfig) *Volume {
 	vol := &Volume{Key: key, Driver: vc.Driver, DriverOpts: vc.DriverOpts, External: bool(vc.External)}
-	layers := l.volumeLayers(top, key, 0)
+	layers := l.resourceLayers(top, "volumes", key, 0)
 	if n := len(layers); n > 0 {
 		vol.Loc = l.loc(layers[n-1].file(), layers[n-1].key)
 		vol.Loc.EndLine = endLine(layers[n-1].node)

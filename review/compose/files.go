@@ -18,6 +18,10 @@ import (
 // reports such files as outside the project instead of failing.
 var ErrOutsideRoot = errors.New("path resolves outside the project root")
 
+// errIsDir is a reference to a directory where a file is expected: a
+// mistake in the files under review, not a failure to read them.
+var errIsDir = errors.New("is a directory, not a file")
+
 // sourceFile is one file read from the project.
 type sourceFile struct {
 	path    string
@@ -40,7 +44,7 @@ func readFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	defer f.Close()
 	if st, err := f.Stat(); err == nil {
 		if st.IsDir() {
-			return nil, fmt.Errorf("%s is a directory, not a file", name)
+			return nil, errIsDir
 		}
 		if st.Size() > limit {
 			return nil, &tooLargeError{size: st.Size(), limit: limit}

@@ -112,6 +112,8 @@ func (l *loadState) read(p string, at Loc) *sourceFile {
 				Message: fmt.Sprintf("%s is a link to a file outside the project; it was not read", p)})
 		case errors.Is(err, fs.ErrNotExist):
 			l.problem(ParseError, at, fmt.Sprintf("%s does not exist", p))
+		case errors.Is(err, errIsDir):
+			l.problem(ParseError, at, fmt.Sprintf("%s is a directory, not a file", p))
 		case errors.As(err, &tl):
 			l.problem(ParseError, Loc{File: p, Line: 1, Column: 1, EndLine: 1}, tl.Error())
 		default:
@@ -406,7 +408,7 @@ func (l *loadState) checkEnvFiles(d *doc, svc *yaml.Node) {
 			if entry.Kind == yaml.MappingNode {
 				_, p, _ = l.budget.get(entry, "path")
 			}
-			if p != nil {
+			if v, _ := scalar(p); p != nil && v != "/dev/null" {
 				l.resolveRef(d, p, base, field)
 			}
 		}

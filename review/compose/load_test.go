@@ -369,7 +369,7 @@ func TestLoadNeverReadsOutsideTheProject(t *testing.T) {
 		{"escaping extends file", "services:\n  s:\n    extends: {file: " + escape + ", service: evil}\n", "extends.file"},
 		{"env_file", "services:\n  s:\n    image: x\n    env_file: /proc/self/environ\n", "env_file"},
 		{"env_file long form", "services:\n  s:\n    image: x\n    env_file:\n      - path: ../../secrets.env\n        required: false\n", "env_file"},
-		{"label_file", "services:\n  s:\n    image: x\n    label_file: /etc/passwd\n", "label_file"},
+		{"label_file", "services:\n  s:\n    image: x\n    label_file: /etc/passwd\n    env_file: /dev/null\n", "label_file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -469,6 +469,7 @@ func TestLoadReportsBrokenReferences(t *testing.T) {
 		want  string
 	}{
 		{"missing include", map[string]string{"compose.yaml": "include:\n  - nope.yaml\n"}, "1@compose.yaml:2: nope.yaml does not exist"},
+		{"include of a directory", map[string]string{"compose.yaml": "include:\n  - sub\n", "sub/compose.yaml": "services: {}\n"}, "1@compose.yaml:2: sub is a directory, not a file"},
 		{"include cycle", map[string]string{
 			"compose.yaml": "include:\n  - a.yaml\n", "a.yaml": "include:\n  - compose.yaml\n",
 		}, "1@a.yaml:2: include cycle: a.yaml includes compose.yaml, which is already being loaded"},

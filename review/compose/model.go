@@ -60,8 +60,11 @@ type Project struct {
 	Model    *types.Project
 	Services []*Service
 	// Volumes are the top-level named volumes, by their key in the file.
-	Volumes  map[string]*Volume
-	Problems []Problem
+	Volumes map[string]*Volume
+	// FileResources are the top-level configs and secrets read from a host
+	// file, sorted by kind and key.
+	FileResources []*FileResource
+	Problems      []Problem
 
 	sources map[string]*sourceFile
 	budget  *budget
@@ -186,5 +189,22 @@ type DisguisedBind struct {
 	// Device is the path as written, Loc its driver_opts entry.
 	Device     string
 	Loc        Loc
+	Unresolved []string
+}
+
+// FileResource is a top-level config or secret whose content is a host
+// file: docker compose bind-mounts that file, read-only, into every service
+// that uses it.
+type FileResource struct {
+	// Kind is "config" or "secret"; Key its name in the file.
+	Kind string
+	Key  string
+	// File is the path after interpolation; Host where it is.
+	File string
+	Host HostPath
+	// Loc is the file: entry.
+	Loc Loc
+	// Users are the services that use it.
+	Users      []string
 	Unresolved []string
 }

@@ -95,6 +95,9 @@ func TestReviewJustifications(t *testing.T) {
       - ./unknown:/unknown
       # mountguard: permit writable-bind-mount -- wrong verb
       - ./verb:/verb
+      # MountGuard allow writable-bind-mount -- no colon
+      - ./nocolon:/nocolon
+      # mountguard reviews this file; an ordinary comment
 `}
 	res, err := Review(context.Background(), mapFS(files), [][]string{{"compose.yaml"}}, nil)
 	if err != nil {
@@ -112,6 +115,8 @@ func TestReviewJustifications(t *testing.T) {
 		"compose.yaml:20 writable-bind-mount [app]",
 		"compose.yaml:21 bad-justification []",
 		"compose.yaml:22 writable-bind-mount [app]",
+		"compose.yaml:23 bad-justification []",
+		"compose.yaml:24 writable-bind-mount [app]",
 	}
 	got := render(res)
 	// Line 14 is the directive itself, which no finding sits on: the

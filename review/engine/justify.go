@@ -21,6 +21,11 @@ import (
 // required: a justification without one justifies nothing and is reported.
 var directive = regexp.MustCompile(`#\s*mountguard:\s*(\S*)\s*(.*)$`)
 
+// nearMiss is a comment that was meant as a directive but is not written
+// as one ("# mountguard allow ...", "# MountGuard: allow ..."); it is
+// reported rather than silently ignored.
+var nearMiss = regexp.MustCompile(`(?i)#\s*mount\s*guard\s*:?\s*allow\b`)
+
 type justification struct {
 	line    int
 	trailer bool // written after code on the same line
@@ -44,11 +49,20 @@ func scanJustifications(file string, content []byte) (fj fileJustifications, bad
 		if strings.HasPrefix(strings.TrimSpace(line), "#") {
 			fj.comments[i+1] = true
 		}
-		if !strings.Contains(line, "mountguard:") {
+		if !strings.Contains(strings.ToLower(line), "mountguard") && !strings.Contains(strings.ToLower(line), "mount guard") {
 			continue
 		}
 		m := directive.FindStringSubmatch(line)
 		if m == nil {
+			if loc := nearMiss.FindStringIndex(line); loc != nil {
+				text := strings.TrimSpace(line[loc[0]:])
+				bad = append(bad, rules.Finding{
+					Rule: rules.BadJustification, Severity: rules.Notice,
+					Loc:    compose.Loc{File: file, Line: i + 1, Column: loc[0] + 1, EndLine: i + 1},
+					Target: "justification", Source: text,
+					Message: fmt.Sprintf("the comment %q looks like a justification but is not written as one, so it justifies nothing. Write: # mountguard: allow <rule-id> -- <why this is needed>", text),
+				})
+			}
 			continue
 		}
 		j := justification{line: i + 1, trailer: !strings.HasPrefix(strings.TrimSpace(line), "#")}

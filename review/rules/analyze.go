@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,9 +39,48 @@ func Analyze(p *compose.Project, s Settings) []Finding {
 	for _, svc := range p.Services {
 		a.service(svc)
 	}
+	for _, r := range p.FileResources {
+		a.fileResource(r)
+	}
 	a.sharedWritable()
 	a.bindMounts()
 	return a.findings
+}
+
+// fileResource reviews a config or secret read from a host file: docker
+// compose bind-mounts that file, read-only, into the services that use it,
+// so the path rules apply to it as to a read-only bind mount.
+func (a *analyzer) fileResource(r *compose.FileResource) {
+	if len(r.Users) == 0 || a.paths.allowedSource(r.Host) {
+		return
+	}
+	what := fmt.Sprintf("%s %q is the host file %s, mounted read-only into %s %s", r.Kind, r.Key, r.File, plural(len(r.Users), "service", "services"), join(quoteAll(r.Users)))
+	f := Finding{Loc: r.Loc, Target: r.Kind + ":" + r.Key, Source: r.File}
+	if runtime, ok := runtimeSocket(r.Host); ok && a.enabled(DockerSocket) {
+		f.Rule, f.Severity = DockerSocket, Error
+		f.Message = fmt.Sprintf("%s: it is the %s API socket, and read-only does not help: the API still accepts every call.", what, runtime)
+		a.emit(f)
+		return
+	}
+	if sens, ok := a.paths.sensitive(r.Host); ok && !benign(r.Host) && a.enabled(SensitiveHostPath) {
+		f.Rule, f.Severity = SensitiveHostPath, Warning
+		f.Message = fmt.Sprintf("%s: %s; the containers can read it. Keep secrets in files made for them, inside the project or generated at deploy time.", what, sens.describe(r.Host.Path))
+		a.emit(f)
+		return
+	}
+	if r.Host.Kind == compose.HostHome || r.Host.Kind == compose.HostOutside {
+		f.Rule, f.Severity = OutsideProject, Warning
+		f.Message = fmt.Sprintf("%s, outside the project: the review cannot see what is there, and the service depends on the machine it runs on.", what)
+		a.emit(f)
+	}
+}
+
+func quoteAll(items []string) []string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
 }
 
 func keys[V any](m map[string]V) func(func(string) bool) {
@@ -391,6 +431,14 @@ func (a *analyzer) bindMounts() {
 	}
 }
 
+// defaultCaps are the capabilities Docker grants every container; adding
+// one back (typically after cap_drop: [ALL]) grants nothing new.
+var defaultCaps = map[string]bool{
+	"AUDIT_WRITE": true, "CHOWN": true, "DAC_OVERRIDE": true, "FOWNER": true, "FSETID": true,
+	"KILL": true, "MKNOD": true, "NET_BIND_SERVICE": true, "NET_RAW": true, "SETFCAP": true,
+	"SETGID": true, "SETPCAP": true, "SETUID": true, "SYS_CHROOT": true,
+}
+
 var dangerousCaps = map[string]string{
 	"ALL":             "every capability, which is as good as privileged: true",
 	"SYS_ADMIN":       "mounting file systems and the cgroup and namespace operations behind most container escapes",
@@ -417,7 +465,8 @@ var namespaces = []struct{ key, what string }{
 	{"network_mode", "uses the host's network stack (network_mode: host): it can reach every service bound to the host's localhost and interfaces"},
 }
 
-var blockDevice = regexp.MustCompile(`^/dev/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|loop\d|dm-\d|md\d|sr\d|mapper/|disk/)`)
+// blockDevice matches disks and the devices that give raw access to them.
+var blockDevice = regexp.MustCompile(`^/dev/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|loop\d|dm-\d|md\d|sr\d|sg\d|nbd\d|rbd\d|zram\d|pmem\d|mapper/|disk/)`)
 
 func (a *analyzer) serviceSettings(svc *compose.Service) {
 	cfg := svc.Config
@@ -432,6 +481,9 @@ func (a *analyzer) serviceSettings(svc *compose.Service) {
 		loc := caps.loc(func(it compose.Item) bool { return it.Value == c }, func(it compose.Item) bool {
 			return strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(it.Value)), "CAP_") == norm
 		})
+		if defaultCaps[norm] {
+			continue // least privilege done right: drop all, add back a default
+		}
 		f := Finding{Rule: DangerousCapability, Loc: loc, Service: svc.Name, Target: "cap_add", Source: norm}
 		if why, ok := dangerousCaps[norm]; ok {
 			f.Severity = Error
@@ -466,6 +518,7 @@ func (a *analyzer) serviceSettings(svc *compose.Service) {
 	devices := newItemLocator(svc, "devices")
 	for _, d := range cfg.Devices {
 		src := d.Source
+		clean := path.Clean("/" + src)
 		loc := devices.loc(func(it compose.Item) bool {
 			if it.Fields != nil {
 				return it.Fields["target"] == d.Target
@@ -482,10 +535,10 @@ func (a *analyzer) serviceSettings(svc *compose.Service) {
 		})
 		f := Finding{Rule: HostDevice, Loc: loc, Service: svc.Name, Target: d.Target, Source: src}
 		switch {
-		case blockDevice.MatchString(src):
+		case blockDevice.MatchString(clean):
 			f.Severity = Error
 			f.Message = fmt.Sprintf("service %q maps block device %s: it can read and write the whole disk, bypassing every file permission and mount on it.", svc.Name, src)
-		case src == "/dev/mem" || src == "/dev/kmem" || src == "/dev/port":
+		case clean == "/dev/mem" || clean == "/dev/kmem" || clean == "/dev/port":
 			f.Severity = Error
 			f.Message = fmt.Sprintf("service %q maps %s: direct access to the host's memory or I/O ports, enough to take over the kernel.", svc.Name, src)
 		default:

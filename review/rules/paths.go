@@ -55,9 +55,18 @@ var systemPaths = []sensitivePath{
 	{"/lib/modules", "the host's kernel modules"},
 }
 
-// credentialFolders are folders in a home directory that hold credentials.
+// credentialFolders are folders (and files) in a home directory that hold
+// credentials.
 var credentialFolders = [][]string{
 	{".ssh"}, {".aws"}, {".kube"}, {".docker"}, {".gnupg"}, {".config", "gcloud"},
+	{".azure"}, {".config", "gh"}, {".password-store"}, {".netrc"}, {".git-credentials"},
+}
+
+func credentialKind(cred []string) string {
+	if name := cred[len(cred)-1]; name == ".netrc" || name == ".git-credentials" {
+		return "a credential file"
+	}
+	return "a credential folder"
 }
 
 // benignReadOnly are read-only mounts that share harmless host data.
@@ -208,12 +217,15 @@ func homeSensitive(segs []string) (sensitivity, bool) {
 	}
 	rest := segs[homeLen:]
 	for _, cred := range credentialFolders {
-		if hasPrefix(rest, cred) {
-			p := home + "/" + strings.Join(cred, "/")
-			if len(rest) == len(cred) {
-				return sensitivity{path: p, relation: "is", why: "a credential folder"}, true
-			}
-			return sensitivity{path: p, relation: "lies inside", why: "a credential folder"}, true
+		p := home + "/" + strings.Join(cred, "/")
+		switch {
+		case hasPrefix(rest, cred) && len(rest) == len(cred):
+			return sensitivity{path: p, relation: "is", why: credentialKind(cred)}, true
+		case hasPrefix(rest, cred):
+			return sensitivity{path: p, relation: "lies inside", why: credentialKind(cred)}, true
+		case hasPrefix(cred, rest):
+			// ~/.config contains ~/.config/gcloud
+			return sensitivity{path: p, relation: "contains", why: credentialKind(cred)}, true
 		}
 	}
 	return sensitivity{}, false
