@@ -238,11 +238,9 @@ type extendsKey struct {
 	path, env string
 }
 
+// budgetProblem reports a walk that could not finish: the node budget ran
+// out, or merge keys nest too deeply.
 func (l *loadState) budgetProblem(f *sourceFile, n *yaml.Node, err error) {
-	if errors.Is(err, errBudget) {
-		l.problem(ParseError, l.loc(f, n), err.Error())
-		return
-	}
 	l.problem(ParseError, l.loc(f, n), err.Error())
 }
 

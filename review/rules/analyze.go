@@ -51,7 +51,7 @@ func Analyze(p *compose.Project, s Settings) []Finding {
 // compose bind-mounts that file, read-only, into the services that use it,
 // so the path rules apply to it as to a read-only bind mount.
 func (a *analyzer) fileResource(r *compose.FileResource) {
-	if len(r.Users) == 0 || a.paths.allowedSource(r.Host) {
+	if len(r.Users) == 0 {
 		return
 	}
 	what := fmt.Sprintf("%s %q is the host file %s, mounted read-only into %s %s", r.Kind, r.Key, r.File, plural(len(r.Users), "service", "services"), join(quoteAll(r.Users)))
@@ -60,6 +60,9 @@ func (a *analyzer) fileResource(r *compose.FileResource) {
 		f.Rule, f.Severity = DockerSocket, Error
 		f.Message = fmt.Sprintf("%s: it is the %s API socket, and read-only does not help: the API still accepts every call.", what, runtime)
 		a.emit(f)
+		return
+	}
+	if a.paths.allowedSource(r.Host) {
 		return
 	}
 	if sens, ok := a.paths.sensitive(r.Host); ok && !benign(r.Host) && a.enabled(SensitiveHostPath) {
@@ -310,7 +313,7 @@ func (a *analyzer) mount(svc *compose.Service, m *compose.Mount) {
 		f.Fix = a.readOnlyFix(m)
 		a.emit(f)
 	}
-	if !sensitive && (host.Kind == compose.HostHome || host.Kind == compose.HostOutside) {
+	if !(sensitive && a.enabled(SensitiveHostPath)) && (host.Kind == compose.HostHome || host.Kind == compose.HostOutside) {
 		where := "is in a home directory"
 		if host.Kind == compose.HostOutside {
 			where = "resolves to " + host.Path + ", outside the project"

@@ -99,3 +99,33 @@ func TestMoreBlockDevices(t *testing.T) {
 		}},
 	})
 }
+
+func TestRuleSwitchesAreConsistentForMountsAndFiles(t *testing.T) {
+	off := Settings{Severity: map[string]Severity{SensitiveHostPath: Off}}
+	runCases(t, []ruleCase{
+		{name: "an allowed socket config is still a socket", yaml: `services:
+  a:
+    image: x
+    user: "1000"
+    configs: [sock]
+configs:
+  sock:
+    file: /var/run/docker.sock
+`, settings: Settings{AllowedBindSources: []string{"/var/run"}}, want: []w{
+			{rule: DockerSocket, sev: Error, at: "8:5-8"},
+		}},
+		{name: "with sensitive-host-path off, a ~ credential mount is outside the project", yaml: `services:
+  a:
+    image: x
+    user: "1000"
+    volumes: ["~/.ssh:/keys:ro"]
+    secrets: [k]
+secrets:
+  k:
+    file: ~/.aws/credentials
+`, settings: off, want: []w{
+			{rule: OutsideProject, sev: Warning, svc: "a", at: "5:15-5"},
+			{rule: OutsideProject, sev: Warning, at: "9:5-9"},
+		}},
+	})
+}
