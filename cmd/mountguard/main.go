@@ -1,6 +1,8 @@
 // Command mountguard reviews Docker Compose files for volume security.
 //
 //	mountguard lint [flags] PATH...    review compose files locally or in CI
+//	mountguard demo                    the GitHub App on a sample pull request, offline
+//	mountguard serve                   run the GitHub App
 //	mountguard rules                   list the rules
 //	mountguard version                 print the version
 package main
@@ -38,6 +40,8 @@ const usage = `mountguard reviews Docker Compose files for volume security.
 
 Usage:
   mountguard lint [flags] PATH...   review compose files (run "mountguard lint -h" for flags)
+  mountguard demo                   run the GitHub App against a built-in fake GitHub and show its review
+  mountguard serve [--config FILE]  run the GitHub App (run "mountguard serve -h" for its settings)
   mountguard rules                  list the rules with their default severities
   mountguard version                print the version
 
@@ -52,6 +56,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "lint":
 		return runLint(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], stdout, stderr)
 	case "rules":
 		return runRules(stdout)
 	case "version", "--version", "-version":

@@ -177,3 +177,22 @@ func TestRulesAndVersion(t *testing.T) {
 		t.Errorf("version: exit %d %q", code, out)
 	}
 }
+
+func TestDemo(t *testing.T) {
+	code, out, errOut := runCLI(t, "demo")
+	if code != exitOK {
+		t.Fatalf("demo exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"the App answers 202 Accepted",
+		"══ Review on the pull request (5 inline comments) ══",
+		"── compose.yaml, line 20 ──",
+		"```suggestion",
+		`══ Check run "mountguard": failure`,
+		"Justified in the file:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}

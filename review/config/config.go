@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/docker/go-units"
 	"github.com/mountguard/mountguard/review/compose"
 	"github.com/mountguard/mountguard/review/rules"
@@ -30,6 +31,81 @@ type Config struct {
 	// AllowedBindSources are host paths whose bind mounts are accepted.
 	AllowedBindSources []string `yaml:"allowed_bind_sources"`
 	Limits             Limits   `yaml:"limits"`
+
+	// The keys below are read by the GitHub App; mountguard lint accepts
+	// and ignores them, so one file serves both.
+
+	// ComposeFiles are globs (** for any directories) naming the files of
+	// a pull request that are reviewed.
+	ComposeFiles []string `yaml:"compose_files"`
+	Comments     Comments `yaml:"comments"`
+	// ReviewEvent is COMMENT (default) or REQUEST_CHANGES.
+	ReviewEvent string `yaml:"review_event"`
+	// FailOn is the least severity of a new finding that fails the check
+	// run: error (default), warning, notice or never.
+	FailOn string `yaml:"fail_on"`
+	// ErrorConclusion is the check run's conclusion when the review itself
+	// fails: neutral (default) or failure.
+	ErrorConclusion string `yaml:"error_conclusion"`
+}
+
+// Comments configures inline review comments.
+type Comments struct {
+	// Mode is "diff" (default: any line of a diff hunk) or "added" (only
+	// added lines).
+	Mode string `yaml:"mode"`
+	// MaxInline caps inline comments per review (default 25); the rest go
+	// to the review body and the check run.
+	MaxInline int `yaml:"max_inline"`
+}
+
+// DefaultComposeFiles are the globs used when compose_files is not set.
+var DefaultComposeFiles = []string{
+	"**/compose.yaml", "**/compose.yml", "**/docker-compose.yaml", "**/docker-compose.yml",
+	"**/compose.*.yaml", "**/compose.*.yml", "**/docker-compose.*.yaml", "**/docker-compose.*.yml",
+}
+
+// App is the App's part of a configuration, with defaults applied.
+type App struct {
+	ComposeFiles    []string
+	CommentMode     string
+	MaxInline       int
+	ReviewEvent     string
+	FailOn          rules.Severity
+	ErrorConclusion string
+}
+
+// App returns the App settings with defaults filled in.
+func (c *Config) App() App {
+	a := App{
+		ComposeFiles:    c.ComposeFiles,
+		CommentMode:     c.Comments.Mode,
+		MaxInline:       c.Comments.MaxInline,
+		ReviewEvent:     c.ReviewEvent,
+		FailOn:          rules.Error,
+		ErrorConclusion: c.ErrorConclusion,
+	}
+	if len(a.ComposeFiles) == 0 {
+		a.ComposeFiles = slices.Clone(DefaultComposeFiles)
+	}
+	if a.CommentMode == "" {
+		a.CommentMode = "diff"
+	}
+	if a.MaxInline == 0 {
+		a.MaxInline = 25
+	}
+	if a.ReviewEvent == "" {
+		a.ReviewEvent = "COMMENT"
+	}
+	if c.FailOn == "never" {
+		a.FailOn = rules.Off
+	} else if sev, err := rules.ParseSeverity(c.FailOn); err == nil && c.FailOn != "" {
+		a.FailOn = sev
+	}
+	if a.ErrorConclusion == "" {
+		a.ErrorConclusion = "neutral"
+	}
+	return a
 }
 
 // Limits bound the work spent on one project.
@@ -127,6 +203,29 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	if c.Limits.MaxFileSize < 0 || c.Limits.MaxFiles < 0 || c.Limits.MaxYAMLNodes < 0 {
 		return &Error{Line: keyLine(root, "limits"), Msg: "limits must not be negative"}
+	}
+	for i, g := range c.ComposeFiles {
+		if !doublestar.ValidatePattern(g) || strings.HasPrefix(g, "/") {
+			return &Error{Line: itemLine(root, "compose_files", i), Msg: fmt.Sprintf("compose_files: %q is not a valid glob relative to the repository root", g)}
+		}
+	}
+	choices := []struct {
+		key, value string
+		allowed    []string
+		line       int
+	}{
+		{"comments.mode", c.Comments.Mode, []string{"diff", "added"}, keyLine(root, "comments", "mode")},
+		{"review_event", c.ReviewEvent, []string{"COMMENT", "REQUEST_CHANGES"}, keyLine(root, "review_event")},
+		{"fail_on", c.FailOn, []string{"error", "warning", "notice", "never"}, keyLine(root, "fail_on")},
+		{"error_conclusion", c.ErrorConclusion, []string{"neutral", "failure"}, keyLine(root, "error_conclusion")},
+	}
+	for _, ch := range choices {
+		if ch.value != "" && !slices.Contains(ch.allowed, ch.value) {
+			return &Error{Line: ch.line, Msg: fmt.Sprintf("%s: %q is not one of %s", ch.key, ch.value, strings.Join(ch.allowed, ", "))}
+		}
+	}
+	if c.Comments.MaxInline < 0 || c.Comments.MaxInline > 100 {
+		return &Error{Line: keyLine(root, "comments", "max_inline"), Msg: "comments.max_inline must be between 1 and 100 (GitHub fails reviews with many more comments)"}
 	}
 	return nil
 }

@@ -79,3 +79,23 @@ func TestParseIsStrict(t *testing.T) {
 		}
 	}
 }
+
+func TestAppSettings(t *testing.T) {
+	cfg, err := Parse([]byte("compose_files: [\"deploy/**/*.yml\"]\ncomments:\n  mode: added\n  max_inline: 10\nreview_event: REQUEST_CHANGES\nfail_on: never\nerror_conclusion: failure\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := cfg.App()
+	if len(a.ComposeFiles) != 1 || a.CommentMode != "added" || a.MaxInline != 10 || a.ReviewEvent != "REQUEST_CHANGES" || a.FailOn != rules.Off || a.ErrorConclusion != "failure" {
+		t.Errorf("App() = %+v", a)
+	}
+	d := Default().App()
+	if len(d.ComposeFiles) != len(DefaultComposeFiles) || d.CommentMode != "diff" || d.MaxInline != 25 || d.ReviewEvent != "COMMENT" || d.FailOn != rules.Error || d.ErrorConclusion != "neutral" {
+		t.Errorf("defaults = %+v", d)
+	}
+	for _, bad := range []string{"comments:\n  mode: all\n", "fail_on: high\n", "review_event: APPROVE\n", "error_conclusion: success\n", "compose_files: [\"a/[b\"]\n", "comments:\n  max_inline: 500\n"} {
+		if _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}
