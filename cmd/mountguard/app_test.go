@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -64,6 +65,21 @@ type harness struct {
 
 func newHarness(t *testing.T, base, head map[string]string) *harness {
 	t.Helper()
+	gh, s := newFakeRepo(t, base, head)
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := newApp(s, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, gh: gh, app: a, hook: httptest.NewServer(a.routes)}
+	t.Cleanup(h.stop)
+	return h
+}
+
+// newFakeRepo starts the fake GitHub with the corpus' repository and pull
+// request, and returns settings for an App that talks to it.
+func newFakeRepo(t *testing.T, base, head map[string]string) (*githubtest.Server, settings) {
+	t.Helper()
 	gh := githubtest.NewServer()
 	t.Cleanup(gh.Close)
 	key, err := githubtest.NewPrivateKey()
@@ -82,14 +98,7 @@ func newHarness(t *testing.T, base, head map[string]string) *harness {
 	s.AppID, s.PrivateKey, s.WebhookSecret = testAppID, string(key), testSecret
 	s.GitHubURL = gh.URL + "/"
 	s.Workers, s.QueueSize, s.JobTimeout = 2, 100, time.Minute
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := newApp(s, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, gh: gh, app: a, hook: httptest.NewServer(a.routes)}
-	t.Cleanup(h.stop)
-	return h
+	return gh, s
 }
 
 // stop drains the queue: after it, every accepted delivery has been
@@ -501,5 +510,35 @@ func TestHugePullRequest(t *testing.T) {
 	}
 	if body := reviews[0].GetBody(); !strings.Contains(body, "25 inline, 95 below") {
 		t.Errorf("review body: %.300s", body)
+	}
+}
+
+func TestSIGTERMDrainsQueuedReviews(t *testing.T) {
+	gh, s := newFakeRepo(t, map[string]string{"compose.yaml": baseComposeFile}, map[string]string{"compose.yaml": headComposeFile})
+	gh.SetLatency(20 * time.Millisecond) // so that reviews are still queued at SIGTERM
+	a, err := newApp(s, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), nil)
+	must(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	ctx, sigterm := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, ln, time.Minute) }()
+
+	body := payload(t, "pull_request.opened", nil)
+	req, err := githubtest.Delivery{Event: "pull_request", ID: "before-sigterm", Payload: body, Secret: testSecret}.NewRequest("http://" + ln.Addr().String() + "/webhook")
+	must(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	sigterm()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	runs := gh.CheckRuns(owner, repo)
+	if len(runs) != 1 || runs[0].GetStatus() != "completed" {
+		t.Fatalf("the queued review did not finish before exit: %d runs", len(runs))
+	}
+	if _, err := http.Get("http://" + ln.Addr().String() + "/healthz"); err == nil {
+		t.Error("still serving after shutdown")
 	}
 }
