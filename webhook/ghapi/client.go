@@ -84,20 +84,17 @@ func (c *Client) PullRequestsForCommit(ctx context.Context, repo pullreq.Repo, s
 		State: "open", Sort: "updated", Direction: "desc",
 		ListOptions: github.ListOptions{PerPage: perPage},
 	}
-	var out []pullreq.PullRequest
-	for page := 1; page <= maxOpenPullPages; page++ {
+	prs, _, err := pages(maxOpenPullPages, func(page int) ([]*github.PullRequest, *github.Response, error) {
 		opts.Page = page
-		prs, resp, err := c.gh.PullRequests.List(ctx, repo.Owner, repo.Name, opts)
-		if err != nil {
-			return nil, classify(op, err)
-		}
-		for _, pr := range prs {
-			if strings.EqualFold(pr.GetHead().GetSHA(), sha) {
-				out = append(out, toPullRequest(repo, pr))
-			}
-		}
-		if resp.NextPage <= page {
-			break
+		return c.gh.PullRequests.List(ctx, repo.Owner, repo.Name, opts)
+	})
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	var out []pullreq.PullRequest
+	for _, pr := range prs {
+		if strings.EqualFold(pr.GetHead().GetSHA(), sha) {
+			out = append(out, toPullRequest(repo, pr))
 		}
 	}
 	return out, nil
@@ -108,26 +105,21 @@ func (c *Client) PullRequestsForCommit(ctx context.Context, repo pullreq.Repo, s
 func (c *Client) PullRequestFiles(ctx context.Context, pr pullreq.PullRequest) ([]pullreq.File, error) {
 	op := fmt.Sprintf("listing files of %s#%d", pr.Repo, pr.Number)
 	opts := &github.ListOptions{PerPage: perPage}
-	var out []pullreq.File
-	for page := 1; len(out) < MaxPullRequestFiles; {
+	files, _, err := pages(MaxPullRequestFiles/perPage, func(page int) ([]*github.CommitFile, *github.Response, error) {
 		opts.Page = page
-		files, resp, err := c.gh.PullRequests.ListFiles(ctx, pr.Repo.Owner, pr.Repo.Name, pr.Number, opts)
-		if err != nil {
-			return nil, classify(op, err)
-		}
-		for _, f := range files {
-			out = append(out, pullreq.File{
-				Path:         f.GetFilename(),
-				PreviousPath: f.GetPreviousFilename(),
-				Status:       f.GetStatus(),
-				Patch:        f.GetPatch(),
-			})
-		}
-		// A next page that does not move on would loop for ever.
-		if resp.NextPage <= page || len(files) == 0 {
-			break
-		}
-		page = resp.NextPage
+		return c.gh.PullRequests.ListFiles(ctx, pr.Repo.Owner, pr.Repo.Name, pr.Number, opts)
+	})
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	out := make([]pullreq.File, 0, len(files))
+	for _, f := range files {
+		out = append(out, pullreq.File{
+			Path:         f.GetFilename(),
+			PreviousPath: f.GetPreviousFilename(),
+			Status:       f.GetStatus(),
+			Patch:        f.GetPatch(),
+		})
 	}
 	if len(out) > MaxPullRequestFiles {
 		out = out[:MaxPullRequestFiles]
@@ -273,35 +265,34 @@ func (c *Client) ReviewComments(ctx context.Context, pr pullreq.PullRequest) ([]
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	var out []pullreq.Comment
-	for page := 1; ; {
-		if page > maxCommentPages {
-			return nil, fmt.Errorf("%s: more than %d comments", op, maxCommentPages*perPage)
-		}
+	comments, more, err := pages(maxCommentPages, func(page int) ([]*reviewComment, *github.Response, error) {
 		u := fmt.Sprintf("repos/%s/%s/pulls/%d/comments?per_page=%d&page=%d",
 			url.PathEscape(pr.Repo.Owner), url.PathEscape(pr.Repo.Name), pr.Number, perPage, page)
 		req, err := c.gh.NewRequest(http.MethodGet, u, nil)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return nil, nil, err
 		}
 		var comments []*reviewComment
 		resp, err := c.gh.Do(ctx, req, &comments)
-		if err != nil {
-			return nil, classify(op, err)
-		}
-		for _, rc := range comments {
-			out = append(out, pullreq.Comment{
-				ID:    rc.GetID(),
-				Path:  rc.GetPath(),
-				Line:  rc.GetLine(), // null once the comment is outdated
-				Body:  rc.GetBody(),
-				ByApp: c.byApp(rc, bot),
-			})
-		}
-		if resp.NextPage <= page || len(comments) == 0 {
-			break
-		}
-		page = resp.NextPage
+		return comments, resp, err
+	})
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	if more {
+		// A review that misses some of its own markers would comment
+		// again: better to fail than to duplicate.
+		return nil, fmt.Errorf("%s: more than %d comments", op, maxCommentPages*perPage)
+	}
+	out := make([]pullreq.Comment, 0, len(comments))
+	for _, rc := range comments {
+		out = append(out, pullreq.Comment{
+			ID:    rc.GetID(),
+			Path:  rc.GetPath(),
+			Line:  rc.GetLine(), // null once the comment is outdated
+			Body:  rc.GetBody(),
+			ByApp: c.byApp(rc, bot),
+		})
 	}
 	return out, nil
 }
@@ -315,28 +306,44 @@ func (c *Client) Reviews(ctx context.Context, pr pullreq.PullRequest) ([]pullreq
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	var out []pullreq.Comment
+	reviews, more, err := pages(maxCommentPages, func(page int) ([]*github.PullRequestReview, *github.Response, error) {
+		return c.gh.PullRequests.ListReviews(ctx, pr.Repo.Owner, pr.Repo.Name, pr.Number, &github.ListOptions{Page: page, PerPage: perPage})
+	})
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	if more {
+		return nil, fmt.Errorf("%s: more than %d reviews", op, maxCommentPages*perPage)
+	}
+	out := make([]pullreq.Comment, 0, len(reviews))
+	for _, r := range reviews {
+		out = append(out, pullreq.Comment{
+			ID:    r.GetID(),
+			Body:  r.GetBody(),
+			ByApp: strings.EqualFold(r.GetUser().GetLogin(), bot),
+		})
+	}
+	return out, nil
+}
+
+// pages fetches page 1, 2, ... as GitHub's Link header says, at most
+// maxPages of them; more reports that pages remained. A next page that does
+// not move on ends the walk rather than loop for ever.
+func pages[T any](maxPages int, fetch func(page int) ([]T, *github.Response, error)) (items []T, more bool, err error) {
 	for page := 1; ; {
-		if page > maxCommentPages {
-			return nil, fmt.Errorf("%s: more than %d reviews", op, maxCommentPages*perPage)
-		}
-		reviews, resp, err := c.gh.PullRequests.ListReviews(ctx, pr.Repo.Owner, pr.Repo.Name, pr.Number, &github.ListOptions{Page: page, PerPage: perPage})
+		batch, resp, err := fetch(page)
 		if err != nil {
-			return nil, classify(op, err)
+			return nil, false, err
 		}
-		for _, r := range reviews {
-			out = append(out, pullreq.Comment{
-				ID:    r.GetID(),
-				Body:  r.GetBody(),
-				ByApp: strings.EqualFold(r.GetUser().GetLogin(), bot),
-			})
+		items = append(items, batch...)
+		if resp == nil || resp.NextPage <= page || len(batch) == 0 {
+			return items, false, nil
 		}
-		if resp.NextPage <= page || len(reviews) == 0 {
-			break
+		if page >= maxPages {
+			return items, true, nil
 		}
 		page = resp.NextPage
 	}
-	return out, nil
 }
 
 func (c *Client) byApp(rc *reviewComment, bot string) bool {
