@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,99 @@ type Config struct {
 	// ErrorConclusion is the check run's conclusion when the review itself
 	// fails: neutral (default) or failure.
 	ErrorConclusion string `yaml:"error_conclusion"`
+	// Exceptions configures how security leads grant exceptions with
+	// pull request labels.
+	Exceptions Exceptions `yaml:"exceptions"`
+}
+
+// Exceptions configures the exception labels and who may apply them.
+type Exceptions struct {
+	// Label covers every blocking finding of the pull request.
+	Label LabelConfig `yaml:"label"`
+	// Allow is the label that covers one rule: its name is the prefix
+	// followed by the rule id ("mountguard: allow docker-socket").
+	Allow LabelConfig `yaml:"allow"`
+	// NeedsReview is applied while new blocking findings wait for an
+	// exception, so security leads can filter for them.
+	NeedsReview LabelConfig `yaml:"needs_review"`
+	Approvers   Approvers   `yaml:"approvers"`
+	// RemoveUnauthorized takes off an exception label that someone who
+	// may not approve applied (default true).
+	RemoveUnauthorized *bool `yaml:"remove_unauthorized"`
+	// ReviewTeam ("org/team-slug") is asked to review when someone
+	// presses the check run's "Request review" button.
+	ReviewTeam string `yaml:"review_team"`
+	// Conclusion of a check run whose blocking findings are all excepted:
+	// success (default) or neutral.
+	Conclusion string `yaml:"conclusion"`
+}
+
+// LabelConfig is a label's look. For Allow, Name is the prefix.
+type LabelConfig struct {
+	Name        string `yaml:"name"`
+	Color       string `yaml:"color"`
+	Description string `yaml:"description"`
+}
+
+// Approvers says who may grant an exception: anyone with at least
+// MinRole on the repository, the listed users, and members of the listed
+// teams ("org/team-slug").
+type Approvers struct {
+	// MinRole is admin, maintain (default), write, triage or read.
+	MinRole string   `yaml:"min_role"`
+	Users   []string `yaml:"users"`
+	Teams   []string `yaml:"teams"`
+}
+
+// Roles from least to most privileged, as GitHub names them.
+var Roles = []string{"read", "triage", "write", "maintain", "admin"}
+
+// ExceptionSettings are the exception settings with defaults applied.
+type ExceptionSettings struct {
+	Label              LabelConfig
+	Allow              LabelConfig
+	NeedsReview        LabelConfig
+	MinRole            string
+	Users              []string
+	Teams              []string
+	RemoveUnauthorized bool
+	ReviewTeam         string
+	Conclusion         string
+}
+
+// ExceptionSettings returns the exception settings with defaults.
+func (c *Config) ExceptionSettings() ExceptionSettings {
+	e := c.Exceptions
+	or := func(l LabelConfig, name, color, desc string) LabelConfig {
+		if l.Name == "" {
+			l.Name = name
+		}
+		if l.Color == "" {
+			l.Color = color
+		}
+		if l.Description == "" {
+			l.Description = desc
+		}
+		return l
+	}
+	s := ExceptionSettings{
+		Label:              or(e.Label, "mountguard: exception", "b60205", "A security lead accepts this pull request's volume findings"),
+		Allow:              or(e.Allow, "mountguard: allow ", "d93f0b", "A security lead accepts one rule's findings in this pull request"),
+		NeedsReview:        or(e.NeedsReview, "mountguard: needs review", "fbca04", "New volume findings wait for a security review"),
+		MinRole:            e.Approvers.MinRole,
+		Users:              slices.Clone(e.Approvers.Users),
+		Teams:              slices.Clone(e.Approvers.Teams),
+		RemoveUnauthorized: e.RemoveUnauthorized == nil || *e.RemoveUnauthorized,
+		ReviewTeam:         e.ReviewTeam,
+		Conclusion:         e.Conclusion,
+	}
+	if s.MinRole == "" {
+		s.MinRole = "maintain"
+	}
+	if s.Conclusion == "" {
+		s.Conclusion = "success"
+	}
+	return s
 }
 
 // Comments configures inline review comments.
@@ -224,6 +318,9 @@ func (c *Config) validate(root *yaml.Node) error {
 			return &Error{Line: ch.line, Msg: fmt.Sprintf("%s: %q is not one of %s", ch.key, ch.value, strings.Join(ch.allowed, ", "))}
 		}
 	}
+	if err := c.Exceptions.validate(root); err != nil {
+		return err
+	}
 	if c.Comments.MaxInline < 0 || c.Comments.MaxInline > 100 {
 		return &Error{Line: keyLine(root, "comments", "max_inline"), Msg: "comments.max_inline must be between 1 and 100 (GitHub fails reviews with many more comments)"}
 	}
@@ -284,4 +381,36 @@ func (c *Config) LoadOptions() compose.Options {
 		MaxFiles:    c.Limits.MaxFiles,
 		MaxNodes:    c.Limits.MaxYAMLNodes,
 	}
+}
+
+var hexColor = regexp.MustCompile(`^[0-9a-fA-F]{6}$`)
+
+func (e Exceptions) validate(root *yaml.Node) error {
+	for _, l := range []struct {
+		key string
+		cfg LabelConfig
+	}{{"label", e.Label}, {"allow", e.Allow}, {"needs_review", e.NeedsReview}} {
+		if l.cfg.Color != "" && !hexColor.MatchString(l.cfg.Color) {
+			return &Error{Line: keyLine(root, "exceptions", l.key, "color"), Msg: fmt.Sprintf("exceptions.%s.color: %q is not six hex digits such as d93f0b", l.key, l.cfg.Color)}
+		}
+		if len(l.cfg.Name) > 50 || len(l.cfg.Description) > 100 {
+			return &Error{Line: keyLine(root, "exceptions", l.key), Msg: fmt.Sprintf("exceptions.%s: GitHub allows label names of 50 characters and descriptions of 100", l.key)}
+		}
+	}
+	if r := e.Approvers.MinRole; r != "" && !slices.Contains(Roles, r) {
+		return &Error{Line: keyLine(root, "exceptions", "approvers", "min_role"), Msg: fmt.Sprintf("exceptions.approvers.min_role: %q is not one of %s", r, strings.Join(Roles, ", "))}
+	}
+	teams := slices.Clone(e.Approvers.Teams)
+	if e.ReviewTeam != "" {
+		teams = append(teams, e.ReviewTeam)
+	}
+	for _, t := range teams {
+		if org, slug, ok := strings.Cut(t, "/"); !ok || org == "" || slug == "" || strings.Contains(slug, "/") {
+			return &Error{Line: keyLine(root, "exceptions"), Msg: fmt.Sprintf("exceptions: team %q must be written org/team-slug", t)}
+		}
+	}
+	if c := e.Conclusion; c != "" && c != "success" && c != "neutral" {
+		return &Error{Line: keyLine(root, "exceptions", "conclusion"), Msg: fmt.Sprintf("exceptions.conclusion: %q is not success or neutral", c)}
+	}
+	return nil
 }

@@ -99,3 +99,40 @@ func TestAppSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestExceptionSettings(t *testing.T) {
+	d := Default().ExceptionSettings()
+	if d.Label.Name != "mountguard: exception" || d.Allow.Name != "mountguard: allow " || d.NeedsReview.Name != "mountguard: needs review" ||
+		d.MinRole != "maintain" || !d.RemoveUnauthorized || d.Conclusion != "success" {
+		t.Errorf("defaults %+v", d)
+	}
+	cfg, err := Parse([]byte(`exceptions:
+  label: {name: "security: accepted", color: "00ff00"}
+  approvers:
+    min_role: admin
+    users: [alice]
+    teams: [acme/security]
+  remove_unauthorized: false
+  review_team: acme/security
+  conclusion: neutral
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cfg.ExceptionSettings()
+	if e.Label.Name != "security: accepted" || e.Label.Color != "00ff00" || e.Label.Description == "" || e.MinRole != "admin" ||
+		e.RemoveUnauthorized || e.ReviewTeam != "acme/security" || e.Conclusion != "neutral" || e.Users[0] != "alice" || e.Teams[0] != "acme/security" {
+		t.Errorf("settings %+v", e)
+	}
+	for _, bad := range []string{
+		"exceptions:\n  label: {color: red}\n",
+		"exceptions:\n  approvers: {min_role: owner}\n",
+		"exceptions:\n  approvers: {teams: [security]}\n",
+		"exceptions:\n  conclusion: failure\n",
+		"exceptions:\n  labels: {}\n",
+	} {
+		if _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}
