@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mountguard/mountguard/review/rules"
 )
@@ -15,6 +16,16 @@ type Item struct {
 	rules.Finding
 	New    bool // not on the base commit (by fingerprint)
 	Inline bool // posted (now or earlier) as an inline review comment
+	// Exception is the approval that covers this finding, if any: it
+	// then does not fail the run.
+	Exception *Exception
+}
+
+// Exception is a security lead's approval of a finding, through a label.
+type Exception struct {
+	Label      string
+	ApprovedBy string
+	ApprovedAt time.Time
 }
 
 // Report is what the check run says about one review.
@@ -37,6 +48,9 @@ type Report struct {
 	// "config: .github/mountguard.yml from main"): a branch name in one is
 	// chosen by whoever pushed it.
 	Notes []string
+	// PassConclusion is the conclusion when findings that would fail the
+	// run are all covered by exceptions: success (default) or neutral.
+	PassConclusion string
 }
 
 // Caps on the parts of the rendered output, in bytes. Each keeps one piece
@@ -94,7 +108,8 @@ type tally struct {
 	bySev     map[rules.Severity]*count
 	byFile    map[string]*count
 	byRule    map[string]*count
-	failing   int // new findings at or above FailOn
+	failing   int // new findings at or above FailOn, without an exception
+	excepted  int // new findings at or above FailOn that an exception covers
 	inline    int
 	justified int
 }
@@ -116,7 +131,11 @@ func tallyItems(items []Item, failOn rules.Severity) tally {
 		get(t.byFile, it.Loc.File).add(it)
 		get(t.byRule, it.Rule).add(it)
 		if it.New && failOn != rules.Off && it.Severity >= failOn {
-			t.failing++
+			if it.Exception != nil {
+				t.excepted++
+			} else {
+				t.failing++
+			}
 		}
 		if it.Inline {
 			t.inline++
@@ -156,8 +175,11 @@ func Render(r Report) (conclusion string, out Output, annotations []Annotation) 
 	items := sortItems(r.Items)
 	t := tallyItems(items, r.FailOn)
 	conclusion = ConclusionSuccess
-	if t.failing > 0 {
+	switch {
+	case t.failing > 0:
 		conclusion = ConclusionFailure
+	case t.excepted > 0 && r.PassConclusion == ConclusionNeutral:
+		conclusion = ConclusionNeutral
 	}
 	annotations, annotatable := annotate(items)
 	out = Output{
@@ -173,6 +195,9 @@ func Render(r Report) (conclusion string, out Output, annotations []Annotation) 
 func runTitle(t tally) string {
 	if t.all.total() == 0 {
 		return "No findings"
+	}
+	if t.failing == 0 && t.excepted > 0 {
+		return clip(fmt.Sprintf("Passed with %s", plural(t.excepted, "exception")), MaxOutputTitle)
 	}
 	if t.all.new == 0 {
 		return fmt.Sprintf("No new findings (%d existing)", t.all.existing)
@@ -195,7 +220,7 @@ func runTitle(t tally) string {
 // touch thousands of files), so it gets what the other sections leave.
 func summary(r Report, t tally, annotated, annotatable int) string {
 	head := summaryHead(r, t, annotated, annotatable)
-	tail := rulesSection(t) + exceptionSection(r, t) + notesSection(r.Notes)
+	tail := rulesSection(t) + grantedSection(sortItems(r.Items)) + exceptionSection(r, t) + notesSection(r.Notes)
 
 	var b strings.Builder
 	b.WriteString(head)
@@ -379,6 +404,32 @@ func ruleRef(id string, inTable bool) string {
 const defaultExceptionHelp = "To accept a finding, add `# mountguard: allow <rule-id> -- <reason>` on its line " +
 	"or in the comment block right above it. A justified finding is still reported, with the reason, " +
 	"so that reviewers can see and question it."
+
+// grantedSection lists the findings security leads excepted, with who
+// approved them: the check run is where a reviewer sees why it passed.
+func grantedSection(items []Item) string {
+	var b strings.Builder
+	for _, it := range items {
+		e := it.Exception
+		if e == nil {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n### Granted exceptions\n\n")
+		}
+		fmt.Fprintf(&b, "- %s %s at %s (service %s): approved by %s on %s with the label %s.\n",
+			severityName(it.Severity), ruleRef(it.Rule, false),
+			code(clip(oneLine(it.Loc.File), maxPath)+lines(it.Loc.Line, it.Loc.EndLine, ":"), maxPath+20),
+			code(clip(oneLine(it.Service), maxService), maxService),
+			code("@"+clip(oneLine(e.ApprovedBy), maxService), maxService+1), e.ApprovedAt.UTC().Format("2006-01-02 15:04 UTC"),
+			code(clip(oneLine(e.Label), maxService), maxService))
+		if b.Len() > MaxOutputChars/4 {
+			b.WriteString("- _more exceptions are listed in the exception record comment on the pull request._\n")
+			break
+		}
+	}
+	return b.String()
+}
 
 func exceptionSection(r Report, t tally) string {
 	if t.all.total() == 0 {
@@ -573,7 +624,10 @@ func annotation(it Item) (Annotation, bool) {
 
 	a.Level = LevelNotice
 	prefix := "Existing: "
-	if it.New {
+	switch {
+	case it.New && it.Exception != nil:
+		prefix = "Excepted: "
+	case it.New:
 		prefix = ""
 		switch bucket(f.Severity) {
 		case rules.Error:
@@ -582,6 +636,7 @@ func annotation(it Item) (Annotation, bool) {
 			a.Level = LevelWarning
 		}
 	}
+
 	a.Title = annotationTitle(prefix, findingTitle(f), oneLine(f.Rule))
 
 	// Annotations are plain text: no escaping, but newlines are kept.
@@ -594,6 +649,9 @@ func annotation(it Item) (Annotation, bool) {
 	}
 	if !it.New {
 		trailer.WriteString("\nThis finding is also on the base branch, so it does not fail the check.")
+	}
+	if e := it.Exception; e != nil {
+		trailer.WriteString("\nExcepted by @" + clip(oneLine(e.ApprovedBy), maxService) + " with the label " + clip(oneLine(e.Label), maxService) + ", so it does not fail the check.")
 	}
 	if _, ok := rules.Lookup(f.Rule); ok {
 		trailer.WriteString("\nRule: " + rules.DocURL(f.Rule))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -558,5 +559,40 @@ func TestRenderNeedsNoNormalizing(t *testing.T) {
 		if got, dropped := normalizeAnnotations(anns); dropped != 0 || fmt.Sprint(got) != fmt.Sprint(anns) {
 			t.Errorf("%s: normalizing changed the annotations", name)
 		}
+	}
+}
+
+func TestRenderWithExceptions(t *testing.T) {
+	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	exc := &Exception{Label: "mountguard: exception", ApprovedBy: "lead", ApprovedAt: at}
+	item := func(rule string, sev rules.Severity, line int, e *Exception) Item {
+		return Item{Finding: rules.Finding{Rule: rule, Severity: sev, Title: "T", Message: "m", Loc: compose.Loc{File: "compose.yaml", Line: line, Column: 1, EndLine: line}, Service: "s"}, New: true, Exception: e}
+	}
+	tests := []struct {
+		name       string
+		items      []Item
+		pass       string
+		conclusion string
+		title      string
+	}{
+		{"all excepted", []Item{item("privileged", rules.Error, 3, exc), item("docker-socket", rules.Error, 5, exc)}, "", ConclusionSuccess, "Passed with 2 exceptions"},
+		{"all excepted, neutral", []Item{item("privileged", rules.Error, 3, exc)}, ConclusionNeutral, ConclusionNeutral, "Passed with 1 exception"},
+		{"one not covered", []Item{item("privileged", rules.Error, 3, exc), item("docker-socket", rules.Error, 5, nil)}, "", ConclusionFailure, "2 new errors"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conclusion, out, anns := Render(Report{HeadSHA: "abc", Items: tt.items, Files: []string{"compose.yaml"}, FailOn: rules.Error, PassConclusion: tt.pass})
+			if conclusion != tt.conclusion || out.Title != tt.title {
+				t.Errorf("%s %q, want %s %q", conclusion, out.Title, tt.conclusion, tt.title)
+			}
+			if !strings.Contains(out.Summary, "### Granted exceptions") || !strings.Contains(out.Summary, "`@lead`") {
+				t.Errorf("summary lacks the granted exceptions:\n%s", out.Summary)
+			}
+			for _, a := range anns {
+				if a.StartLine == 3 && (a.Level != LevelNotice || !strings.HasPrefix(a.Title, "Excepted: ") || !strings.Contains(a.Message, "Excepted by @lead")) {
+					t.Errorf("excepted annotation %+v", a)
+				}
+			}
+		})
 	}
 }

@@ -43,10 +43,16 @@ func finishing(ctx context.Context) (context.Context, context.CancelFunc) {
 // Reporter owns one check run from creation to completion. It is not safe
 // for concurrent use; one review owns it.
 type Reporter struct {
-	api  API
-	repo Repo
-	id   int64
+	api     API
+	repo    Repo
+	id      int64
+	actions []Action
 }
+
+// SetActions sets the buttons the completed run offers (at most
+// MaxActions), such as "Request review" while findings wait for a
+// security lead.
+func (r *Reporter) SetActions(actions []Action) { r.actions = actions }
 
 // Start creates the run in_progress on the head SHA; externalID carries the
 // pull request number (fork events arrive without one). The run gets a
@@ -124,12 +130,12 @@ func (r *Reporter) Complete(ctx context.Context, conclusion string, out Output, 
 
 	fctx, cancel := finishing(ctx)
 	defer cancel()
-	if err := r.update(fctx, conclusion, out, batches[0], nil); err != nil {
+	if err := r.update(fctx, conclusion, out, batches[0], r.actions); err != nil {
 		bare := out
 		if len(anns) > 0 {
 			bare = withNote(out, "_mountguard could not post the annotations of this run; the details below list the findings._")
 		}
-		if err2 := r.update(fctx, conclusion, bare, nil, nil); err2 != nil {
+		if err2 := r.update(fctx, conclusion, bare, nil, r.actions); err2 != nil {
 			return fmt.Errorf("completing check run %d: %w", r.id, errors.Join(err, err2))
 		}
 		if len(anns) == 0 {

@@ -24,6 +24,15 @@ type Event struct {
 	// commented on it.
 	Fresh  bool
 	Sender string
+	// Labels are the pull request's labels when the payload carries them
+	// (LabelsKnown), which saves a request.
+	Labels      []string
+	LabelsKnown bool
+	// Label is the label a labeled or unlabeled event is about.
+	Label string
+	// RequestReview: someone pressed the check run's "Request review"
+	// button; no review runs, the security team is asked instead.
+	RequestReview bool
 }
 
 // key serializes the work for one pull request.
@@ -33,6 +42,9 @@ func (e Event) key() string {
 	}
 	return e.Repo.String() + "@" + e.HeadSHA
 }
+
+// RequestReviewAction identifies the check run's "Request review" button.
+const RequestReviewAction = "request-review"
 
 // reviewActions are the pull_request actions that call for a review.
 var reviewActions = map[string]bool{
@@ -58,15 +70,25 @@ func eventFrom(name, delivery string, payload any) (Event, bool) {
 		ev.HeadSHA = pr.GetHead().GetSHA()
 		ev.Fresh = action == "opened"
 		ev.Sender = p.GetSender().GetLogin()
+		ev.Label = p.GetLabel().GetName()
+		ev.LabelsKnown = true
+		for _, l := range pr.Labels {
+			ev.Labels = append(ev.Labels, l.GetName())
+		}
 		ev.PullRequests = []pullreq.PullRequest{{
 			Repo: ev.Repo, Number: pr.GetNumber(), HeadSHA: pr.GetHead().GetSHA(),
-			BaseSHA: pr.GetBase().GetSHA(), BaseRef: pr.GetBase().GetRef(),
+			BaseSHA: pr.GetBase().GetSHA(), BaseRef: pr.GetBase().GetRef(), Author: pr.GetUser().GetLogin(),
 		}}
 	case *github.CheckRunEvent:
 		action := p.GetAction()
-		if action != "rerequested" && !(action == "requested_action" && p.GetRequestedAction().Identifier == "rerun") {
+		button := ""
+		if action == "requested_action" {
+			button = p.GetRequestedAction().Identifier
+		}
+		if action != "rerequested" && button != "rerun" && button != RequestReviewAction {
 			return ev, false
 		}
+		ev.RequestReview = button == RequestReviewAction
 		run := p.GetCheckRun()
 		ev.Name = "check_run." + action
 		ev.Installation = p.GetInstallation().GetID()

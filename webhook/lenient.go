@@ -16,7 +16,13 @@ import (
 
 type leanPR struct {
 	Number int `json:"number"`
-	Head   struct {
+	User   struct {
+		Login string `json:"login"`
+	} `json:"user"`
+	Labels []struct {
+		Name string `json:"name"`
+	} `json:"labels"`
+	Head struct {
 		SHA string `json:"sha"`
 	} `json:"head"`
 	Base struct {
@@ -39,6 +45,9 @@ type leanPayload struct {
 	Sender struct {
 		Login string `json:"login"`
 	} `json:"sender"`
+	Label *struct {
+		Name string `json:"name"`
+	} `json:"label"`
 	PullRequest *leanPR `json:"pull_request"`
 	Changes     *struct {
 		Base *json.RawMessage `json:"base"`
@@ -74,6 +83,9 @@ func parseLeniently(name string, payload []byte) (any, error) {
 			return nil, fmt.Errorf("pull_request payload without a pull_request")
 		}
 		ev := &github.PullRequestEvent{Action: action, Installation: inst, Repo: repo, Sender: sender, PullRequest: toPR(*p.PullRequest)}
+		if p.Label != nil {
+			ev.Label = &github.Label{Name: github.String(p.Label.Name)}
+		}
 		if p.Changes != nil && p.Changes.Base != nil {
 			ev.Changes = &github.EditChange{Base: &github.EditBase{}}
 		}
@@ -105,7 +117,13 @@ func parseLeniently(name string, payload []byte) (any, error) {
 }
 
 func toPR(pr leanPR) *github.PullRequest {
+	var labels []*github.Label
+	for _, l := range pr.Labels {
+		labels = append(labels, &github.Label{Name: github.String(l.Name)})
+	}
 	return &github.PullRequest{
+		Labels: labels,
+		User:   &github.User{Login: github.String(pr.User.Login)},
 		Number: github.Int(pr.Number),
 		Head:   &github.PullRequestBranch{SHA: github.String(pr.Head.SHA)},
 		Base:   &github.PullRequestBranch{SHA: github.String(pr.Base.SHA), Ref: github.String(pr.Base.Ref)},

@@ -9,18 +9,22 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/mountguard/mountguard/checks"
 	"github.com/mountguard/mountguard/review/config"
+	"github.com/mountguard/mountguard/review/exception"
 	"github.com/mountguard/mountguard/review/pullreq"
+	"github.com/mountguard/mountguard/review/rules"
 )
 
 // Client is what reviewing needs from GitHub, for one installation.
 type Client interface {
 	pullreq.GitHub
 	checks.API
+	exception.GitHub
 	PullRequest(ctx context.Context, repo pullreq.Repo, number int) (pullreq.PullRequest, error)
 	PullRequestsForCommit(ctx context.Context, repo pullreq.Repo, sha string) ([]pullreq.PullRequest, error)
 }
@@ -70,6 +74,8 @@ type Processor struct {
 	// push, so that check_suite.requested and pull_request.synchronize,
 	// which GitHub both sends for one push, give one check run.
 	automatic map[string]time.Time
+	// ensured are the repositories whose labels this process created.
+	ensured map[pullreq.Repo]bool
 }
 
 type orgConfig struct {
@@ -94,7 +100,7 @@ func NewProcessor(opts ProcessorOptions) *Processor {
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = time.Second
 	}
-	return &Processor{opts: opts, log: orDiscard(opts.Logger), orgConfig: map[string]orgConfig{}, automatic: map[string]time.Time{}}
+	return &Processor{opts: opts, log: orDiscard(opts.Logger), orgConfig: map[string]orgConfig{}, automatic: map[string]time.Time{}, ensured: map[pullreq.Repo]bool{}}
 }
 
 // automaticTriggers are the events GitHub sends on its own for a push;
@@ -122,6 +128,12 @@ func (p *Processor) Process(ctx context.Context, ev Event) error {
 		plog := log.With("pr", pr.Number)
 		if automaticTriggers[ev.Name] && p.seenAutomatic(pr) {
 			plog.Info("this head was already reviewed for the same push")
+			continue
+		}
+		if ev.RequestReview {
+			if err := p.requestReview(ctx, gh, pr, plog); err != nil {
+				errs = append(errs, fmt.Errorf("%s#%d: %w", pr.Repo, pr.Number, err))
+			}
 			continue
 		}
 		if err := p.reviewOne(ctx, gh, pr, ev, plog); err != nil {
@@ -156,7 +168,9 @@ func (p *Processor) pullRequests(ctx context.Context, gh Client, ev Event) ([]pu
 	}
 	out := make([]pullreq.PullRequest, 0, len(ev.PullRequests))
 	for _, pr := range ev.PullRequests {
-		if pr.BaseSHA == "" || pr.BaseRef == "" {
+		// Check events list pull requests without their author, who
+		// must not grant their own exceptions: fetch the whole of it.
+		if pr.BaseSHA == "" || pr.BaseRef == "" || pr.Author == "" {
 			full, err := gh.PullRequest(ctx, pr.Repo, pr.Number)
 			if err != nil {
 				return nil, err
@@ -217,26 +231,113 @@ func (p *Processor) reviewOne(ctx context.Context, gh Client, pr pullreq.PullReq
 	if err != nil {
 		return err
 	}
+	// Exceptions are decided on the new findings that would fail the
+	// run; with none (no compose change left), the workflow still takes
+	// off a needs-review label an earlier run put on.
+	failOn := cfg.App().FailOn
+	var blocking []rules.Finding
+	for _, f := range outcome.Findings {
+		if f.New && failOn != rules.Off && f.Severity >= failOn {
+			blocking = append(blocking, f.Finding)
+		}
+	}
+	settings := cfg.ExceptionSettings()
+	exc, err := exception.Evaluate(ctx, gh, pr, blocking, exception.Options{
+		Settings:      settings,
+		Labels:        ev.Labels,
+		LabelsKnown:   ev.LabelsKnown,
+		Trigger:       labelTrigger(ev),
+		LabelsEnsured: p.labelsEnsured(pr.Repo),
+		Logger:        log,
+	})
+	if err != nil {
+		return fmt.Errorf("applying exceptions: %w", err)
+	}
+	if exc.LabelsEnsured {
+		p.markLabelsEnsured(pr.Repo)
+	}
+	if exc.NeedsReview {
+		rep.SetActions([]checks.Action{{Label: "Request review", Description: "Ask the security team to review", Identifier: RequestReviewAction}})
+	}
 	if outcome.NoCompose {
 		conclusion, out := checks.NoComposeChanges()
 		p.opts.Metrics.checkRun(conclusion)
 		return rep.Complete(ctx, conclusion, out, nil)
 	}
 	report := checks.Report{
-		HeadSHA:       pr.HeadSHA,
-		Files:         outcome.Files,
-		FailOn:        cfg.App().FailOn,
-		Fixed:         outcome.Fixed,
-		ExceptionHelp: p.opts.ExceptionHelp,
-		Notes:         []string{"Configuration: " + source + "."},
+		HeadSHA:        pr.HeadSHA,
+		Files:          outcome.Files,
+		FailOn:         failOn,
+		Fixed:          outcome.Fixed,
+		ExceptionHelp:  p.opts.ExceptionHelp,
+		Notes:          []string{"Configuration: " + source + "."},
+		PassConclusion: settings.Conclusion,
 	}
 	for _, f := range outcome.Findings {
-		report.Items = append(report.Items, checks.Item{Finding: f.Finding, New: f.New, Inline: f.Inline})
+		it := checks.Item{Finding: f.Finding, New: f.New, Inline: f.Inline}
+		if a, ok := exc.Covered[f.Fingerprint]; ok {
+			it.Exception = &checks.Exception{Label: a.Label, ApprovedBy: a.ApprovedBy, ApprovedAt: a.ApprovedAt}
+		}
+		report.Items = append(report.Items, it)
 	}
 	conclusion, out, ann := checks.Render(report)
-	log.Info("review done", "conclusion", conclusion, "findings", len(outcome.Findings), "inline", outcome.Posted, "folded", outcome.Folded, "fixed", outcome.Fixed)
+	log.Info("review done", "conclusion", conclusion, "findings", len(outcome.Findings), "inline", outcome.Posted, "folded", outcome.Folded, "fixed", outcome.Fixed, "excepted", len(exc.Covered), "needs_review", exc.NeedsReview)
 	p.opts.Metrics.checkRun(conclusion)
 	return rep.Complete(ctx, conclusion, out, ann)
+}
+
+// labelTrigger is the label event that started the run, if it was one.
+func labelTrigger(ev Event) exception.Trigger {
+	if ev.Name != "pull_request.labeled" && ev.Name != "pull_request.unlabeled" {
+		return exception.Trigger{}
+	}
+	return exception.Trigger{Action: strings.TrimPrefix(ev.Name, "pull_request."), Label: ev.Label, Sender: ev.Sender}
+}
+
+func (p *Processor) labelsEnsured(repo pullreq.Repo) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ensured[repo]
+}
+
+func (p *Processor) markLabelsEnsured(repo pullreq.Repo) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ensured[repo] = true
+}
+
+// requestReview answers the check run's "Request review" button: the pull
+// request gets the needs-review label, and the configured security team is
+// asked to review it. No new check run is made: nothing changed.
+func (p *Processor) requestReview(ctx context.Context, gh Client, pr pullreq.PullRequest, log *slog.Logger) error {
+	cfg, _, err := p.config(ctx, gh, pr)
+	var cerr *configError
+	if errors.As(err, &cerr) {
+		cfg, err = config.Default(), nil // the button still works with a broken configuration
+	}
+	if err != nil {
+		return err
+	}
+	s := cfg.ExceptionSettings()
+	if !p.labelsEnsured(pr.Repo) {
+		if err := gh.EnsureLabels(ctx, pr.Repo, exception.LabelSpecs(s)); err != nil {
+			return fmt.Errorf("creating the labels: %w", err)
+		}
+		p.markLabelsEnsured(pr.Repo)
+	}
+	if err := gh.AddLabels(ctx, pr.Repo, pr.Number, []string{s.NeedsReview.Name}); err != nil {
+		return fmt.Errorf("adding the label %q: %w", s.NeedsReview.Name, err)
+	}
+	if s.ReviewTeam == "" {
+		log.Info("review requested: labeled; no review_team is configured to ask")
+		return nil
+	}
+	_, slug, _ := strings.Cut(s.ReviewTeam, "/")
+	if err := gh.RequestTeamReview(ctx, pr.Repo, pr.Number, slug); err != nil {
+		return fmt.Errorf("asking %s to review: %w", s.ReviewTeam, err)
+	}
+	log.Info("review requested", "team", s.ReviewTeam)
+	return nil
 }
 
 // configError is an invalid configuration file: the author's mistake,

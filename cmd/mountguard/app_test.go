@@ -61,6 +61,8 @@ type harness struct {
 	app     *app
 	hook    *httptest.Server
 	stopped bool
+	// otherRepos are further repositories of the owner whose runs count.
+	otherRepos []string
 }
 
 func newHarness(t *testing.T, base, head map[string]string) *harness {
@@ -196,9 +198,11 @@ func (h *harness) waitRun(sha string, n int) {
 
 func (h *harness) runs(sha string) []githubtest.CheckRun {
 	var out []githubtest.CheckRun
-	for _, r := range h.gh.CheckRuns(owner, repo) {
-		if r.GetHeadSHA() == sha {
-			out = append(out, r)
+	for _, name := range append([]string{repo}, h.otherRepos...) {
+		for _, r := range h.gh.CheckRuns(owner, name) {
+			if r.GetHeadSHA() == sha {
+				out = append(out, r)
+			}
 		}
 	}
 	return out
@@ -434,24 +438,36 @@ func TestCallsPerEvent(t *testing.T) {
 	h := newHarness(t, map[string]string{"compose.yaml": baseComposeFile}, map[string]string{"compose.yaml": headComposeFile})
 	h.deliver("pull_request", "open", payload(t, "pull_request.opened", nil), testSecret)
 	h.stop()
-	var api, reads int
+	var review, labels, reads int
 	for _, c := range h.gh.Calls() {
 		switch {
 		case strings.HasPrefix(c.Route, "POST /app/installations/"), c.Route == "GET /app":
 			// Authentication, once per process and installation.
+		case strings.Contains(c.Path, "/labels"):
+			// The exception workflow: needs-review goes on, and the
+			// App's labels are created the first time.
+			labels++
 		case strings.Contains(c.Path, "/contents/") && strings.HasSuffix(c.Path, "compose.yaml"):
 			reads++
-			api++
+			review++
 		default:
-			api++
+			review++
 		}
 	}
 	// k compose files read, at the head and the base: 2k reads.
 	k := reads / 2
-	if api > 2*k+6 {
-		t.Errorf("%d GitHub calls for %d files read, want at most 2k+6 = %d:\n%v", api, k, 2*k+6, routes(h.gh.Calls()))
+	if review > 2*k+6 {
+		t.Errorf("%d review calls for %d files read, want at most 2k+6 = %d:\n%v", review, k, 2*k+6, routes(h.gh.Calls()))
 	}
-	t.Logf("%d calls, %d content reads", api, reads)
+	// Listing the labels, creating the blanket, needs-review and one allow
+	// label per rule found (3 here), and labelling the pull request.
+	if labels > 1+2+3+1 {
+		t.Errorf("%d label calls:\n%v", labels, routes(h.gh.Calls()))
+	}
+	if n := len(h.comments()); n != 3 {
+		t.Errorf("%d comments, want 3 and no duplicate", n)
+	}
+	t.Logf("%d review calls, %d label calls, %d content reads", review, labels, reads)
 }
 
 func routes(calls []githubtest.Call) []string {

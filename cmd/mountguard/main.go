@@ -3,6 +3,7 @@
 //	mountguard lint [flags] PATH...    review compose files locally or in CI
 //	mountguard demo                    the GitHub App on a sample pull request, offline
 //	mountguard serve                   run the GitHub App
+//	mountguard exceptions TARGET...    list granted exceptions (security leads)
 //	mountguard rules                   list the rules
 //	mountguard version                 print the version
 package main
@@ -42,6 +43,7 @@ Usage:
   mountguard lint [flags] PATH...   review compose files (run "mountguard lint -h" for flags)
   mountguard demo                   run the GitHub App against a built-in fake GitHub and show its review
   mountguard serve [--config FILE]  run the GitHub App (run "mountguard serve -h" for its settings)
+  mountguard exceptions TARGET...   list the exceptions security leads granted (run "mountguard exceptions -h")
   mountguard rules                  list the rules with their default severities
   mountguard version                print the version
 
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "exceptions":
+		return runExceptions(ctx, args[1:], stdout, stderr, os.Getenv)
 	case "rules":
 		return runRules(stdout)
 	case "version", "--version", "-version":

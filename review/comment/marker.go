@@ -155,3 +155,94 @@ func unsuggest(md string) string {
 	}
 	return b.String()
 }
+
+// The exception note is delimited by two HTML comments, each on a line of
+// its own: GitHub shows neither, and neither begins with markerPrefix, so
+// ParseMarker, MarkFixed and the review planner never mistake them for our
+// marker. Delimiting the note (rather than recognising its wording) lets a
+// later run replace or remove it exactly, whatever it says.
+const (
+	noteOpen  = "<!-- mountguard-exception-note -->"
+	noteClose = "<!-- /mountguard-exception-note -->"
+)
+
+// SetException returns body with its exception note set to note: the note
+// says that a security lead excepted the comment's findings. An earlier
+// note is replaced, wherever it is (MarkFixed may have folded it into the
+// collapsed original); an empty note removes it and restores the body as
+// it was before the note was added. The note goes first, where a reader
+// sees it; the marker, and the fixed note of MarkFixed, are left exactly
+// as they are. SetException is idempotent.
+//
+// The note is trusted markdown (the App writes it), but it can neither
+// open an HTML comment nor leave a code block open, as either would hide
+// what follows it, the marker included.
+func SetException(body, note string) string {
+	// Removing one note can join the lines around it into another pair of
+	// delimiters (a hand-made body could nest them), so remove until none
+	// is left; each pass shortens the body, so this ends.
+	for {
+		rest := removeNotes(body)
+		if rest == body {
+			break
+		}
+		body = rest
+	}
+	note = strings.TrimSpace(strings.NewReplacer("<!--", "&lt;!--", "-->", "--&gt;").Replace(note))
+	if note == "" {
+		return body
+	}
+	return noteOpen + "\n" + closeFences(note) + "\n" + noteClose + "\n\n" + body
+}
+
+// removeNotes removes the exception notes of body, with the blank line
+// SetException puts after one. Only delimiters on lines of their own that
+// GitHub renders as top-level text count (not in a code block or a quote),
+// and a pair that encloses a marker is not a note: our marker is never
+// removed.
+func removeNotes(body string) string {
+	type span struct{ start, end int }
+	var (
+		notes []span
+		f     fences
+		pos   int
+		open  = -1
+	)
+	for line := range strings.Lines(body) {
+		start := pos
+		pos += len(line)
+		text := strings.TrimSuffix(line, "\n")
+		if f.next(text) != plainLine {
+			continue
+		}
+		switch strings.TrimRight(text, " \t\r") {
+		case noteOpen:
+			open = start
+		case noteClose:
+			if open >= 0 {
+				notes = append(notes, span{open, pos})
+				open = -1
+			}
+		default:
+			if _, ok := parseMarkerLine(text); ok {
+				open = -1
+			}
+		}
+	}
+	if len(notes) == 0 {
+		return body
+	}
+	var b strings.Builder
+	last := 0
+	for _, n := range notes {
+		b.WriteString(body[last:n.start])
+		last = n.end
+		if rest := body[last:]; strings.HasPrefix(rest, "\n") {
+			last++
+		} else if strings.HasPrefix(rest, "\r\n") {
+			last += 2
+		}
+	}
+	b.WriteString(body[last:])
+	return b.String()
+}

@@ -63,4 +63,10 @@ type GitHub interface {
 	// RequestTeamReview asks a team of the repository's organisation to
 	// review the pull request.
 	RequestTeamReview(ctx context.Context, repo pullreq.Repo, number int, teamSlug string) error
+	// ReviewComments lists the review comments on the pull request (all
+	// pages), as pullreq.GitHub does: one client implements both.
+	ReviewComments(ctx context.Context, pr pullreq.PullRequest) ([]pullreq.Comment, error)
+	// EditComment replaces the body of a review comment, as pullreq.GitHub
+	// does.
+	EditComment(ctx context.Context, repo pullreq.Repo, id int64, body string) error
 }

@@ -23,6 +23,9 @@ type PullRequest struct {
 	// BaseRef is the base branch: the configuration is read from it, so a
 	// pull request cannot weaken its own review.
 	BaseRef string
+	// Author is the login of whoever opened the pull request: they may not
+	// grant an exception to their own pull request.
+	Author string
 }
 
 // File is one entry of a pull request's file list.

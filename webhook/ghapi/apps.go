@@ -127,7 +127,7 @@ func NewApps(opts AppsOptions) (*Apps, error) {
 		}
 		a.inner = &MetricsTransport{Next: opts.Transport, Metrics: m, BasePath: a.basePath}
 	}
-	a.app = a.newGitHub(&RetryTransport{Next: a.appsTransport(), Options: a.retry, Logger: a.log, BasePath: a.basePath})
+	a.app = newGitHub(a.baseURL, &RetryTransport{Next: a.appsTransport(), Options: a.retry, Logger: a.log, BasePath: a.basePath})
 	return a, nil
 }
 
@@ -188,10 +188,12 @@ func (a *Apps) appsTransport() *ghinstallation.AppsTransport {
 	return atr
 }
 
-func (a *Apps) newGitHub(rt http.RoundTripper) *github.Client {
+// newGitHub is a go-github client sending through rt to the API root
+// base.
+func newGitHub(baseURL *url.URL, rt http.RoundTripper) *github.Client {
 	gh := github.NewClient(&http.Client{Transport: rt})
-	base := *a.baseURL
-	upload := *a.baseURL
+	base := *baseURL
+	upload := *baseURL
 	gh.BaseURL, gh.UploadURL = &base, &upload
 	gh.UserAgent = userAgent
 	return gh
@@ -214,7 +216,8 @@ func (a *Apps) Installation(id int64) *Client {
 	// Retries sit above the token transport, so a request retried after a
 	// long wait is sent with a token that is still valid.
 	retry := &RetryTransport{Next: itr, Options: a.retry, Logger: a.log.With("installation", id), BasePath: a.basePath}
-	c := &Client{apps: a, installation: id, gh: a.newGitHub(NewSerialTransport(retry))}
+	rt := NewSerialTransport(retry)
+	c := &Client{apps: a, installation: id, gh: newGitHub(a.baseURL, rt), rt: rt, now: a.now}
 	a.clients[id] = c
 	return c
 }

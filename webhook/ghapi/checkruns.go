@@ -84,7 +84,7 @@ func (c *Client) checkRunBody(run checks.Run) checkRunBody {
 	}
 	if run.Status == checks.StatusCompleted {
 		b.Conclusion = optional(run.Conclusion)
-		b.CompletedAt = &github.Timestamp{Time: c.apps.now().UTC()}
+		b.CompletedAt = &github.Timestamp{Time: c.now().UTC()}
 	}
 	for _, a := range run.Actions {
 		b.Actions = append(b.Actions, &github.CheckRunAction{Label: a.Label, Description: a.Description, Identifier: a.Identifier})

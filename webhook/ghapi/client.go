@@ -11,16 +11,19 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v60/github"
 
 	"github.com/mountguard/mountguard/checks"
+	"github.com/mountguard/mountguard/review/exception"
 	"github.com/mountguard/mountguard/review/pullreq"
 )
 
 var (
-	_ pullreq.GitHub = (*Client)(nil)
-	_ checks.API     = (*Client)(nil)
+	_ pullreq.GitHub   = (*Client)(nil)
+	_ checks.API       = (*Client)(nil)
+	_ exception.GitHub = (*Client)(nil)
 )
 
 // GitHub's limits on what this package reads.
@@ -43,16 +46,45 @@ const (
 	rawMediaType = "application/vnd.github.raw"
 )
 
-// Client is one installation's access to GitHub's REST API. Get it from
-// Apps.Installation; it is safe for concurrent use.
+// Client is one installation's access to GitHub's REST API, or a
+// token's. Get it from Apps.Installation or NewTokenClient; it is safe for
+// concurrent use.
 type Client struct {
+	// apps is nil for a token client.
 	apps         *Apps
 	installation int64
 	gh           *github.Client
+	// rt is the transport stack under gh, for the short-lived go-github
+	// clients of SearchPullRequests.
+	rt http.RoundTripper
+	// slug is the App whose comments are ByApp, for a token client (an
+	// installation client asks apps).
+	slug string
+	now  func() time.Time
 }
 
-// InstallationID is the installation the Client acts as.
+// InstallationID is the installation the Client acts as; 0 for a token
+// client.
 func (c *Client) InstallationID() int64 { return c.installation }
+
+// botLogin is the login of the bot user whose comments are ByApp:
+// the App's own for an installation client, "<TokenOptions.AppSlug>[bot]"
+// for a token client.
+func (c *Client) botLogin(ctx context.Context) (string, error) {
+	if c.apps != nil {
+		return c.apps.BotLogin(ctx)
+	}
+	return c.slug + "[bot]", nil
+}
+
+// byApp tells the App's comments: by performed_via_github_app when GitHub
+// sends it and the App's id is known, else by the author's login.
+func (c *Client) byApp(login string, app *github.App, bot string) bool {
+	if c.apps != nil && app != nil && app.GetID() != 0 {
+		return app.GetID() == c.apps.appID
+	}
+	return strings.EqualFold(login, bot)
+}
 
 // PullRequest reads a pull request.
 func (c *Client) PullRequest(ctx context.Context, repo pullreq.Repo, number int) (pullreq.PullRequest, error) {
@@ -70,6 +102,7 @@ func toPullRequest(repo pullreq.Repo, pr *github.PullRequest) pullreq.PullReques
 		HeadSHA: pr.GetHead().GetSHA(),
 		BaseSHA: pr.GetBase().GetSHA(),
 		BaseRef: pr.GetBase().GetRef(),
+		Author:  pr.GetUser().GetLogin(),
 	}
 }
 
@@ -255,13 +288,14 @@ type reviewComment struct {
 // page.
 //
 // ByApp compares the author's login with the App's bot login,
-// "<slug>[bot]" (the slug from GET /app, fetched once). The App id would
+// "<slug>[bot]" (the slug from GET /app, fetched once; for a token client,
+// TokenOptions.AppSlug). The App id would
 // be sturdier, but GitHub's review comments do not carry
 // performed_via_github_app (issue comments do; go-github v60's
 // PullRequestComment has no such field): when one does, its id decides.
 func (c *Client) ReviewComments(ctx context.Context, pr pullreq.PullRequest) ([]pullreq.Comment, error) {
 	op := fmt.Sprintf("listing review comments of %s#%d", pr.Repo, pr.Number)
-	bot, err := c.apps.BotLogin(ctx)
+	bot, err := c.botLogin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -291,7 +325,7 @@ func (c *Client) ReviewComments(ctx context.Context, pr pullreq.PullRequest) ([]
 			Path:  rc.GetPath(),
 			Line:  rc.GetLine(), // null once the comment is outdated
 			Body:  rc.GetBody(),
-			ByApp: c.byApp(rc, bot),
+			ByApp: c.byApp(rc.GetUser().GetLogin(), rc.PerformedViaGithubApp, bot),
 		})
 	}
 	return out, nil
@@ -302,7 +336,7 @@ func (c *Client) ReviewComments(ctx context.Context, pr pullreq.PullRequest) ([]
 // author, the App's bot user.
 func (c *Client) Reviews(ctx context.Context, pr pullreq.PullRequest) ([]pullreq.Comment, error) {
 	op := fmt.Sprintf("listing reviews of %s#%d", pr.Repo, pr.Number)
-	bot, err := c.apps.BotLogin(ctx)
+	bot, err := c.botLogin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -344,13 +378,6 @@ func pages[T any](maxPages int, fetch func(page int) ([]T, *github.Response, err
 		}
 		page = resp.NextPage
 	}
-}
-
-func (c *Client) byApp(rc *reviewComment, bot string) bool {
-	if app := rc.PerformedViaGithubApp; app != nil && app.GetID() != 0 {
-		return app.GetID() == c.apps.appID
-	}
-	return strings.EqualFold(rc.GetUser().GetLogin(), bot)
 }
 
 // CreateReview posts one review. Comments sit on the new side (RIGHT) of

@@ -137,9 +137,11 @@ func Route(path string) string {
 }
 
 // routeOf is the Route of a request URL, with the API root's path (the
-// "/api/v3" of GitHub Enterprise Server) removed first.
+// "/api/v3" of GitHub Enterprise Server) removed first. The escaped path
+// is split, so a value holding an escaped slash (a label "area/db") stays
+// one segment.
 func routeOf(basePath string, u *url.URL) string {
-	p := u.Path
+	p := u.EscapedPath()
 	if base := strings.TrimSuffix(basePath, "/"); base != "" {
 		if trimmed, ok := strings.CutPrefix(p, base); ok && (trimmed == "" || trimmed[0] == '/') {
 			p = trimmed

@@ -58,3 +58,25 @@ func TestRouteOfStripsTheAPIRoot(t *testing.T) {
 		}
 	}
 }
+
+// The routes of the exceptions workflow and the token client's command;
+// escaped slashes in a label name stay inside its segment.
+func TestRoutesOfTheExceptionsCalls(t *testing.T) {
+	for _, tt := range []struct{ u, want string }{
+		{"https://api.github.com/repos/octo/cat/issues/12/labels", "/repos/{owner}/{repo}/issues/{number}/labels"},
+		{"https://api.github.com/repos/octo/cat/issues/12/labels/mountguard:%20allow%20docker-socket", "/repos/{owner}/{repo}/issues/{number}/labels/{name}"},
+		{"https://api.github.com/repos/octo/cat/issues/12/labels/area%2Fdb", "/repos/{owner}/{repo}/issues/{number}/labels/{name}"},
+		{"https://api.github.com/repos/octo/cat/labels?per_page=100&page=2", "/repos/{owner}/{repo}/labels"},
+		{"https://api.github.com/repos/octo/cat/issues/12/comments", "/repos/{owner}/{repo}/issues/{number}/comments"},
+		{"https://api.github.com/repos/octo/cat/issues/comments/555", "/repos/{owner}/{repo}/issues/comments/{comment_id}"},
+		{"https://api.github.com/repos/octo/cat/pulls/12/requested_reviewers", "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"},
+		{"https://api.github.com/search/issues?q=is%3Apr", "/search/issues"},
+		{"https://api.github.com/orgs/octo/repos", "/orgs/{org}/repos"},
+		{"https://api.github.com/users/alice/repos", "/users/{username}/repos"},
+	} {
+		u, _ := url.Parse(tt.u)
+		if got := routeOf("", u); got != tt.want {
+			t.Errorf("routeOf(%q) = %q, want %q", tt.u, got, tt.want)
+		}
+	}
+}

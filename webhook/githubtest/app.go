@@ -148,7 +148,8 @@ func (s *Server) sortedInstallations() []*installation {
 // getRateLimit is GET /rate_limit, which costs nothing. GitHub sends
 // "used" and "resource", and reset as Unix seconds.
 func (s *Server) getRateLimit(rq *request) *reply {
-	b := s.bucketFor(rq.cred)
+	b := s.bucketFor(rq.cred, resourceCore)
+	sb := s.bucketFor(rq.cred, resourceSearch)
 	now := s.now()
 	rate := func(resource string, limit, used int, reset time.Time) map[string]any {
 		return map[string]any{"limit": limit, "used": used, "remaining": limit - used, "reset": reset.Unix(), "resource": resource}
@@ -157,7 +158,7 @@ func (s *Server) getRateLimit(rq *request) *reply {
 	return jsonReply(http.StatusOK, map[string]any{
 		"resources": map[string]any{
 			"core":    core,
-			"search":  rate("search", 30, 0, now.Add(time.Minute)),
+			"search":  rate("search", sb.limit, min(sb.used, sb.limit), sb.reset),
 			"graphql": rate("graphql", 5000, 0, now.Add(time.Hour)),
 		},
 		"rate": core,

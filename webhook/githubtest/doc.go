@@ -28,6 +28,19 @@
 //	// ... run the client with base URL gh.URL + "/" ...
 //	for _, rv := range gh.Reviews("octo", "shop", 7) { ... }
 //
+// For the exceptions workflow it also serves labels (the repository's,
+// and a pull request's through the issues API, with labeled/unlabeled
+// issue events), conversation comments, collaborator permissions, team
+// memberships, review requests and GET /search/issues with its own rate
+// limit. A test sets up who may do what and what people do in the UI:
+//
+//	gh.AddTeam(githubtest.Team{Org: "acme", Slug: "security", Members: []string{"lead"}, Repos: map[string]string{"acme/api": "maintain"}})
+//	gh.SetRole("acme", "api", "dev", "write")
+//	gh.AddLabel("acme", "api", githubtest.Label{Name: "mountguard: exception"})
+//	d, _ := gh.SetLabel("acme", "api", 7, "mountguard: exception", "lead", true)
+//	d.Secret = secret // ... and deliver d to the App's webhook
+//	gh.MergePullRequest("acme", "api", 7, "lead")
+//
 // Where GitHub's behaviour is only partly known, the fake picks the
 // stricter reading and says so in a comment.
 package githubtest

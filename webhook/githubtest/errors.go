@@ -145,6 +145,8 @@ type apiError struct {
 
 // fieldError is one entry of a "Validation Failed" error list.
 type fieldError struct {
+	// Value is the rejected value, which some errors repeat.
+	Value    any    `json:"value,omitempty"`
 	Resource string `json:"resource"`
 	Code     string `json:"code"`
 	Field    string `json:"field"`

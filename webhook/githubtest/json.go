@@ -73,6 +73,8 @@ func (s *Server) repoJSON(r *repo) *github.Repository {
 		Private:       github.Bool(r.private),
 		Visibility:    github.String(vis),
 		Fork:          github.Bool(false),
+		Archived:      github.Bool(false),
+		Disabled:      github.Bool(false),
 		HTMLURL:       github.String(webURL + "/" + r.fullName()),
 		URL:           github.String(api),
 		PullsURL:      github.String(api + "/pulls{/number}"),
@@ -113,9 +115,9 @@ func (s *Server) pullJSON(p *pull) *github.PullRequest {
 		Body:                github.String(p.body),
 		User:                s.userJSON(p.user),
 		Draft:               github.Bool(p.draft),
-		Merged:              github.Bool(false),
+		Merged:              github.Bool(p.merged),
 		MergeableState:      github.String("unknown"),
-		Comments:            github.Int(0),
+		Comments:            github.Int(p.visibleIssueComments()),
 		ReviewComments:      github.Int(reviewComments),
 		Commits:             github.Int(1),
 		Additions:           github.Int(adds),
@@ -135,16 +137,51 @@ func (s *Server) pullJSON(p *pull) *github.PullRequest {
 		StatusesURL:         github.String(s.URL + "/repos/" + p.base.fullName() + "/statuses/" + p.headSHA),
 		CreatedAt:           ts(p.created),
 		UpdatedAt:           ts(p.updated),
-		Labels:              []*github.Label{},
+		Labels:              s.pullLabelsJSON(p),
 		Assignees:           []*github.User{},
 		RequestedReviewers:  []*github.User{},
+		RequestedTeams:      []*github.Team{},
 		Head:                s.branchJSON(p.head, p.headRef, p.headSHA),
 		Base:                s.branchJSON(p.base, p.baseRef, p.baseSHA),
 	}
+	for _, a := range p.requestedUsers {
+		pr.RequestedReviewers = append(pr.RequestedReviewers, s.userJSON(a))
+	}
+	for _, t := range p.requestedTeams {
+		pr.RequestedTeams = append(pr.RequestedTeams, s.teamJSON(t))
+	}
 	if p.state == "closed" {
-		pr.ClosedAt = ts(p.updated)
+		pr.ClosedAt = ts(p.closedAt)
+	}
+	if p.merged {
+		pr.MergedAt = ts(p.mergedAt)
+		pr.MergedBy = s.userJSON(p.mergedBy)
+		pr.MergeCommitSHA = github.String(p.mergeSHA)
 	}
 	return pr
+}
+
+// pullOutJSON is a pull request as the API sends it: go-github's type
+// drops empty arrays and nulls, which GitHub sends.
+type pullOutJSON struct {
+	*github.PullRequest
+	Labels             []*github.Label   `json:"labels"`
+	Assignees          []*github.User    `json:"assignees"`
+	RequestedReviewers []*github.User    `json:"requested_reviewers"`
+	RequestedTeams     []*github.Team    `json:"requested_teams"`
+	ClosedAt           *github.Timestamp `json:"closed_at"`
+	MergedAt           *github.Timestamp `json:"merged_at"`
+	MergedBy           *github.User      `json:"merged_by"`
+	MergeCommitSHA     *string           `json:"merge_commit_sha"`
+}
+
+func (s *Server) pullOut(p *pull) pullOutJSON {
+	pr := s.pullJSON(p)
+	return pullOutJSON{
+		PullRequest: pr, Labels: pr.Labels, Assignees: pr.Assignees,
+		RequestedReviewers: pr.RequestedReviewers, RequestedTeams: pr.RequestedTeams,
+		ClosedAt: pr.ClosedAt, MergedAt: pr.MergedAt, MergedBy: pr.MergedBy, MergeCommitSHA: pr.MergeCommitSHA,
+	}
 }
 
 func (s *Server) branchJSON(r *repo, ref, sha string) *github.PullRequestBranch {
@@ -157,13 +194,21 @@ func (s *Server) branchJSON(r *repo, ref, sha string) *github.PullRequestBranch 
 	}
 }
 
-// association is the author_association GitHub reports.
+// association is the author_association GitHub reports: OWNER, MEMBER
+// of the owning organisation, COLLABORATOR with a direct role, NONE for a
+// bot, else CONTRIBUTOR.
 func association(a *account, r *repo) string {
-	if strings.EqualFold(a.login, r.owner.login) {
+	login := strings.ToLower(a.login)
+	switch {
+	case strings.EqualFold(a.login, r.owner.login):
 		return "OWNER"
-	}
-	if a.kind == "Bot" {
+	case a.kind == "Bot":
 		return "NONE"
+	case r.owner.members[login]:
+		return "MEMBER"
+	}
+	if _, ok := r.collaborators[login]; ok {
+		return "COLLABORATOR"
 	}
 	return "CONTRIBUTOR"
 }

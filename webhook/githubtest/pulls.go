@@ -53,7 +53,7 @@ func (s *Server) getPull(rq *request) *reply {
 	if rp != nil {
 		return rp
 	}
-	return jsonReply(http.StatusOK, s.pullJSON(p))
+	return jsonReply(http.StatusOK, s.pullOut(p))
 }
 
 // listPulls is GET /repos/{owner}/{repo}/pulls with GitHub's filters:
@@ -93,7 +93,7 @@ func (s *Server) listPulls(rq *request) *reply {
 		}
 		return a.number < b.number != desc
 	})
-	return pageOf(s, rq, out, func(p *pull) any { return s.pullJSON(p) })
+	return pageOf(s, rq, out, func(p *pull) any { return s.pullOut(p) })
 }
 
 // pageOf serves one page of items, converted for JSON.
@@ -130,7 +130,7 @@ func (s *Server) listPullsForCommit(rq *request) *reply {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].number > out[j].number })
-	return pageOf(s, rq, out, func(p *pull) any { return s.pullJSON(p) })
+	return pageOf(s, rq, out, func(p *pull) any { return s.pullOut(p) })
 }
 
 // listPullFiles is GET /repos/{owner}/{repo}/pulls/{n}/files: at most

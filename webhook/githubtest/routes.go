@@ -18,8 +18,11 @@ type route struct {
 	free bool
 	// anonymous marks endpoints that also answer without credentials.
 	anonymous bool
-	fn        func(*Server, *request) *reply
-	segs      []string
+	// resource is the rate limit the endpoint counts against, "core"
+	// when empty.
+	resource string
+	fn       func(*Server, *request) *reply
+	segs     []string
 }
 
 func (rt *route) name() string                         { return rt.method + " " + rt.pattern }
@@ -42,6 +45,8 @@ var routes = []*route{
 	anonymousRoute(freeRoute(ep("GET", "/rate_limit", (*Server).getRateLimit))),
 
 	ep("GET", "/repos/{owner}/{repo}", (*Server).getRepo),
+	anonymousRoute(ep("GET", "/orgs/{org}/repos", (*Server).listOrgRepos)),
+	anonymousRoute(ep("GET", "/users/{username}/repos", (*Server).listUserRepos)),
 	ep("GET", "/repos/{owner}/{repo}/contents/{path...}", (*Server).getContents),
 	ep("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha...}", (*Server).getTree),
 	ep("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}", (*Server).getBlob),
@@ -58,6 +63,33 @@ var routes = []*route{
 	ep("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", (*Server).listReviews),
 	ep("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", (*Server).createReview),
 	ep("GET", "/repos/{owner}/{repo}/commits/{commit_sha...}/pulls", (*Server).listPullsForCommit),
+	ep("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", (*Server).listRequestedReviewers),
+	ep("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", (*Server).requestReviewers),
+	ep("DELETE", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", (*Server).removeReviewers),
+
+	ep("GET", "/repos/{owner}/{repo}/labels", (*Server).listLabels),
+	ep("POST", "/repos/{owner}/{repo}/labels", (*Server).createLabel),
+	ep("GET", "/repos/{owner}/{repo}/labels/{name}", (*Server).getLabel),
+	ep("PATCH", "/repos/{owner}/{repo}/labels/{name}", (*Server).updateLabel),
+	ep("DELETE", "/repos/{owner}/{repo}/labels/{name}", (*Server).deleteLabel),
+
+	ep("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}", (*Server).getIssueComment),
+	ep("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", (*Server).editIssueComment),
+	ep("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}", (*Server).deleteIssueComment),
+	ep("GET", "/repos/{owner}/{repo}/issues/{issue_number}", (*Server).getIssue),
+	ep("GET", "/repos/{owner}/{repo}/issues/{issue_number}/labels", (*Server).listIssueLabels),
+	ep("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", (*Server).addIssueLabels),
+	ep("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", (*Server).removeIssueLabel),
+	ep("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events", (*Server).listIssueEvents),
+	ep("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (*Server).listIssueComments),
+	ep("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", (*Server).createIssueComment),
+
+	ep("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", (*Server).getCollaboratorPermission),
+	ep("GET", "/orgs/{org}/teams/{team_slug}/memberships/{username}", (*Server).getTeamMembership),
+
+	// Search has a rate limit of its own, and answers without
+	// credentials too (public repositories only).
+	anonymousRoute(searchRoute(ep("GET", "/search/issues", (*Server).searchIssues))),
 
 	ep("POST", "/repos/{owner}/{repo}/check-runs", (*Server).createCheckRun),
 	ep("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}", (*Server).getCheckRun),
@@ -72,6 +104,10 @@ var routes = []*route{
 
 func jwtRoute(rt *route) *route  { rt.jwt = true; return rt }
 func freeRoute(rt *route) *route { rt.free = true; return rt }
+func searchRoute(rt *route) *route {
+	rt.resource = resourceSearch
+	return rt
+}
 func anonymousRoute(rt *route) *route {
 	rt.anonymous = true
 	return rt

@@ -15,9 +15,11 @@ import (
 
 // Server is a fake GitHub REST API on a local httptest server. Create it
 // with NewServer, describe the world with its setup methods (AddRepo,
-// AddCommit, AddPullRequest, SetApp, AddInstallation, ...), point the
-// client under test at URL, and read back what the client did with Calls,
-// Count, Reviews, ReviewComments and CheckRuns. All methods are safe for
+// AddCommit, AddPullRequest, SetApp, AddInstallation, SetRole, AddTeam,
+// AddLabel, SetLabel, MergePullRequest, ...), point the client under test
+// at URL, and read back what the client did with Calls, Count, Reviews,
+// ReviewComments, CheckRuns, IssueLabels, IssueEvents, IssueComments and
+// RequestedReviewers. All methods are safe for
 // concurrent use, including while requests are being served.
 type Server struct {
 	// URL is the server's root, without a trailing slash. go-github wants
@@ -41,6 +43,13 @@ type Server struct {
 	calls         []Call
 	checkRuns     map[int64]*checkRun
 	comments      map[int64]*reviewComment
+	searchLimit   int
+	// teams are the organisations' teams by lower-case "org/slug", and
+	// customRoles their custom repository roles by lower-case
+	// "org/name".
+	teams         map[string]*team
+	customRoles   map[string]*customRole
+	issueComments map[int64]*issueComment
 }
 
 // NewServer starts a fake GitHub. Close it when done.
@@ -55,6 +64,10 @@ func NewServer() *Server {
 		rateLimit:     DefaultRateLimit,
 		checkRuns:     map[int64]*checkRun{},
 		comments:      map[int64]*reviewComment{},
+		searchLimit:   DefaultSearchRateLimit,
+		teams:         map[string]*team{},
+		customRoles:   map[string]*customRole{},
+		issueComments: map[int64]*issueComment{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
@@ -77,8 +90,34 @@ func (s *Server) SetRateLimit(perHour int) {
 	defer s.mu.Unlock()
 	s.rateLimit = perHour
 	for _, b := range s.buckets {
-		if !b.anonymous {
+		if !b.anonymous && b.resource == resourceCore {
 			b.limit = perHour
+		}
+	}
+}
+
+// DefaultSearchRateLimit is the search API's own limit: 30 requests a
+// minute for an authenticated request, counted apart from the hourly
+// limit (GitHub's "Rate limit" section of the search API docs; the
+// x-ratelimit-limit: 30 and x-ratelimit-resource: search headers of a
+// real search response are quoted in changesets/action#252).
+const DefaultSearchRateLimit = 30
+
+// unauthenticatedSearchLimit is the search limit without credentials.
+const unauthenticatedSearchLimit = 10
+
+// SetSearchRateLimit changes the per-minute search limit of every
+// credential. When a credential has used it up, searches fail with
+// GitHub's 403 "API rate limit exceeded for ..." and the search
+// resource's headers until the minute is over; other endpoints are not
+// affected.
+func (s *Server) SetSearchRateLimit(perMinute int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.searchLimit = perMinute
+	for _, b := range s.buckets {
+		if !b.anonymous && b.resource == resourceSearch {
+			b.limit = perMinute
 		}
 	}
 }
@@ -104,6 +143,9 @@ type account struct {
 	login string
 	id    int64
 	kind  string // User, Organization or Bot
+	// members are the lower-case logins of an organisation's members
+	// (those of its teams).
+	members map[string]bool
 }
 
 // accountFor returns the account with this login, creating it with the
@@ -198,8 +240,16 @@ func (c *credential) canSee(r *repo) bool {
 	return c.repos == nil || c.repos[r.key()]
 }
 
-// bucket is one credential's primary rate limit window.
+// The rate limit resources the fake counts apart, as GitHub names them
+// in x-ratelimit-resource.
+const (
+	resourceCore   = "core"
+	resourceSearch = "search"
+)
+
+// bucket is one credential's rate limit window for one resource.
 type bucket struct {
+	resource  string
 	limit     int
 	used      int
 	reset     time.Time
@@ -209,13 +259,23 @@ type bucket struct {
 // unauthenticatedLimit is GitHub's hourly limit without credentials.
 const unauthenticatedLimit = 60
 
-func (s *Server) bucketFor(c *credential) *bucket {
+// bucketFor returns the credential's current window for a resource:
+// an hour for core, a minute for search.
+func (s *Server) bucketFor(c *credential, resource string) *bucket {
 	key := c.bucketKey()
+	if resource != resourceCore {
+		key = resource + ":" + key
+	}
 	b := s.buckets[key]
 	now := s.now()
 	if b == nil || !now.Before(b.reset) {
-		b = &bucket{limit: s.rateLimit, reset: now.Add(time.Hour), anonymous: c == nil}
-		if c == nil {
+		b = &bucket{resource: resource, limit: s.rateLimit, reset: now.Add(time.Hour), anonymous: c == nil}
+		switch {
+		case resource == resourceSearch && c == nil:
+			b.limit, b.reset = unauthenticatedSearchLimit, now.Add(time.Minute)
+		case resource == resourceSearch:
+			b.limit, b.reset = s.searchLimit, now.Add(time.Minute)
+		case c == nil:
 			b.limit = unauthenticatedLimit
 		}
 		s.buckets[key] = b
@@ -230,7 +290,7 @@ func (b *bucket) headers(h http.Header) {
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(b.remaining()))
 	h.Set("X-RateLimit-Used", strconv.Itoa(b.used))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(b.reset.Unix(), 10))
-	h.Set("X-RateLimit-Resource", "core")
+	h.Set("X-RateLimit-Resource", b.resource)
 }
 
 // request is one API call being handled.
@@ -276,7 +336,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// Every response carries the rate limit headers of the credential's
 	// bucket; a request without valid credentials uses the bucket of
 	// unauthenticated requests. GET /rate_limit costs nothing.
-	b := s.bucketFor(cred)
+	resource := resourceCore
+	if rt != nil && rt.resource != "" {
+		resource = rt.resource
+	}
+	b := s.bucketFor(cred, resource)
 	counts := rt == nil || !rt.free
 	var rp *reply
 	switch f := s.takeFault(r.Method, r.URL.Path); {

@@ -20,6 +20,9 @@ type Repo struct {
 	// match a webhook payload.
 	ID      int64
 	Private bool
+	// NoDefaultLabels leaves out the labels GitHub gives a new
+	// repository (bug, documentation, ...).
+	NoDefaultLabels bool
 }
 
 // Commit describes a commit for AddCommit: the whole tree, not a change.
@@ -65,6 +68,9 @@ type PullRequest struct {
 	OmitPatch []string
 	// ID is the pull request's ID; the fake picks one when zero.
 	ID int64
+	// CreatedAt is when it was opened (now when zero), for searches by
+	// date.
+	CreatedAt time.Time
 }
 
 // Installation describes an installation of the App for AddInstallation.
@@ -166,6 +172,10 @@ type repo struct {
 	trees         map[string]*treeNode
 	blobs         map[string]string
 	pulls         map[int]*pull
+	// labels are the repository's labels; collaborators the direct
+	// roles by lower-case login.
+	labels        []*label
+	collaborators map[string]grant
 }
 
 func (r *repo) key() string      { return strings.ToLower(r.owner.login + "/" + r.name) }
@@ -201,12 +211,19 @@ func (s *Server) AddRepo(r Repo) error {
 	if branch == "" {
 		branch = "main"
 	}
-	s.repos[key] = &repo{
+	rp := &repo{
 		id: id, owner: s.accountFor(r.Owner, kind), name: r.Name, defaultBranch: branch,
 		private: r.Private, created: s.now(),
 		commits: map[string]*commitObj{}, branches: map[string]string{},
 		trees: map[string]*treeNode{}, blobs: map[string]string{}, pulls: map[int]*pull{},
+		collaborators: map[string]grant{},
 	}
+	if !r.NoDefaultLabels {
+		for _, l := range defaultLabels {
+			rp.labels = append(rp.labels, &label{id: s.newID(), name: l.Name, color: l.Color, description: l.Description, isDefault: true})
+		}
+	}
+	s.repos[key] = rp
 	return nil
 }
 
@@ -315,6 +332,23 @@ type pull struct {
 	reviews            []*review
 	// comments are the review comments, in creation order.
 	comments []*reviewComment
+	// issueID is the ID of the pull request's issue, which GitHub keeps
+	// apart from the pull request's.
+	issueID int64
+	// labels are on the pull request, events its issue events and
+	// issueComments its conversation, oldest first.
+	labels        []*label
+	events        []*issueEvent
+	issueComments []*issueComment
+	// requestedUsers and requestedTeams are the pending review requests.
+	requestedUsers []*account
+	requestedTeams []*team
+	// merged is set once merged, with when, by whom and the merge
+	// commit; closedAt once closed (merged or not).
+	merged             bool
+	mergedAt, closedAt time.Time
+	mergedBy           *account
+	mergeSHA           string
 }
 
 // prFile is one entry of the pull request's file list.
@@ -355,14 +389,24 @@ func (s *Server) AddPullRequest(owner, repoName string, pr PullRequest) error {
 		base: r, baseRef: pr.Base, baseSHA: strings.ToLower(pr.BaseSHA),
 		head: head, headRef: pr.Head, headSHA: strings.ToLower(pr.HeadSHA),
 		renames: pr.Renames, omit: map[string]bool{}, id: pr.ID,
-		created: s.now(),
+		created: pr.CreatedAt.UTC().Truncate(time.Second),
+	}
+	if pr.CreatedAt.IsZero() {
+		p.created = s.now()
 	}
 	p.updated = p.created
 	if p.id == 0 {
 		p.id = s.newID()
 	}
+	p.issueID = s.newID()
 	if p.state == "" {
 		p.state = "open"
+	}
+	if p.state != "open" && p.state != "closed" {
+		return fmt.Errorf("githubtest: pull request state %q is neither open nor closed", p.state)
+	}
+	if p.state == "closed" {
+		p.closedAt = p.created
 	}
 	if p.title == "" {
 		p.title = fmt.Sprintf("Pull request #%d", pr.Number)
