@@ -273,6 +273,9 @@ func summaryHead(r Report, t tally, annotated, annotatable int) string {
 			plural(t.failing, "new finding"), isAre(t.failing), code(r.FailOn.String(), 10))
 	case r.FailOn == rules.Off:
 		b.WriteString("**The check passes:** the configuration sets `fail_on: never`.")
+	case t.excepted > 0:
+		fmt.Fprintf(&b, "**The check passes with exceptions:** %s at or above %s %s covered by exceptions a security lead granted (listed below).",
+			plural(t.excepted, "new finding"), code(r.FailOn.String(), 10), isAre(t.excepted))
 	case t.all.new > 0:
 		fmt.Fprintf(&b, "**The check passes:** no new finding is at or above %s, the configured `fail_on` severity.",
 			code(r.FailOn.String(), 10))
@@ -417,10 +420,14 @@ func grantedSection(items []Item) string {
 		if b.Len() == 0 {
 			b.WriteString("\n### Granted exceptions\n\n")
 		}
-		fmt.Fprintf(&b, "- %s %s at %s (service %s): approved by %s on %s with the label %s.\n",
+		service := ""
+		if it.Service != "" {
+			service = " (service " + code(clip(oneLine(it.Service), maxService), maxService) + ")"
+		}
+		fmt.Fprintf(&b, "- %s %s at %s%s: approved by %s on %s with the label %s.\n",
 			severityName(it.Severity), ruleRef(it.Rule, false),
 			code(clip(oneLine(it.Loc.File), maxPath)+lines(it.Loc.Line, it.Loc.EndLine, ":"), maxPath+20),
-			code(clip(oneLine(it.Service), maxService), maxService),
+			service,
 			code("@"+clip(oneLine(e.ApprovedBy), maxService), maxService+1), e.ApprovedAt.UTC().Format("2006-01-02 15:04 UTC"),
 			code(clip(oneLine(e.Label), maxService), maxService))
 		if b.Len() > MaxOutputChars/4 {

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/google/go-github/v60/github"
 	"github.com/mountguard/mountguard/review/pullreq"
@@ -71,6 +72,11 @@ func eventFrom(name, delivery string, payload any) (Event, bool) {
 		ev.Fresh = action == "opened"
 		ev.Sender = p.GetSender().GetLogin()
 		ev.Label = p.GetLabel().GetName()
+		// A bot cannot grant an exception, and the App's own label
+		// changes (needs review) must not start another review.
+		if (action == "labeled" || action == "unlabeled") && (p.GetSender().GetType() == "Bot" || strings.HasSuffix(ev.Sender, "[bot]")) {
+			return ev, false
+		}
 		ev.LabelsKnown = true
 		for _, l := range pr.Labels {
 			ev.Labels = append(ev.Labels, l.GetName())

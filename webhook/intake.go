@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/google/go-github/v60/github"
@@ -155,7 +156,12 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	job := queue.Job{
 		Key:     ev.key(),
 		Version: ev.HeadSHA,
-		ID:      delivery,
+		// A label event records a decision (an exception granted or
+		// taken back) about the head it was made on: a later push must
+		// not drop it, or the decision would be applied to findings no
+		// one approved.
+		Keep: strings.HasPrefix(ev.Name, "pull_request.labeled") || strings.HasPrefix(ev.Name, "pull_request.unlabeled"),
+		ID:   delivery,
 		Run:     func(ctx context.Context) error { return in.process(ctx, ev) },
 	}
 	switch err := in.queue.Enqueue(job); {

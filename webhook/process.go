@@ -74,8 +74,8 @@ type Processor struct {
 	// push, so that check_suite.requested and pull_request.synchronize,
 	// which GitHub both sends for one push, give one check run.
 	automatic map[string]time.Time
-	// ensured are the repositories whose labels this process created.
-	ensured map[pullreq.Repo]bool
+	// ensured are the labels this process created, by repository.
+	ensured map[pullreq.Repo]map[string]bool
 }
 
 type orgConfig struct {
@@ -100,7 +100,7 @@ func NewProcessor(opts ProcessorOptions) *Processor {
 	if opts.RetryDelay <= 0 {
 		opts.RetryDelay = time.Second
 	}
-	return &Processor{opts: opts, log: orDiscard(opts.Logger), orgConfig: map[string]orgConfig{}, automatic: map[string]time.Time{}, ensured: map[pullreq.Repo]bool{}}
+	return &Processor{opts: opts, log: orDiscard(opts.Logger), orgConfig: map[string]orgConfig{}, automatic: map[string]time.Time{}, ensured: map[pullreq.Repo]map[string]bool{}}
 }
 
 // automaticTriggers are the events GitHub sends on its own for a push;
@@ -185,6 +185,15 @@ func (p *Processor) pullRequests(ctx context.Context, gh Client, ev Event) ([]pu
 
 // reviewOne runs one check run from start to completion.
 func (p *Processor) reviewOne(ctx context.Context, gh Client, pr pullreq.PullRequest, ev Event, log *slog.Logger) (err error) {
+	if labelTrigger(ev).Action != "" {
+		// Only labels of the exception workflow change anything; the
+		// configuration (cached) says which they are.
+		cfg, _, err := p.config(ctx, gh, pr)
+		if err == nil && !exception.IsWorkflowLabel(cfg.ExceptionSettings(), ev.Label) {
+			log.Debug("label event ignored: not a mountguard label", "label", ev.Label)
+			return nil
+		}
+	}
 	repo := checks.Repo{Owner: pr.Repo.Owner, Name: pr.Repo.Name}
 	rep, err := checks.Start(ctx, gh, repo, p.opts.CheckName, pr.HeadSHA, strconv.Itoa(pr.Number))
 	if err != nil {
@@ -241,20 +250,31 @@ func (p *Processor) reviewOne(ctx context.Context, gh Client, pr pullreq.PullReq
 			blocking = append(blocking, f.Finding)
 		}
 	}
+	if len(blocking) > 0 {
+		// From here on, an error must not let a neutral conclusion pass
+		// a required check over findings no one excepted.
+		errorConclusion = checks.ConclusionFailure
+	}
 	settings := cfg.ExceptionSettings()
+	var ruleIDs []string
+	for _, f := range blocking {
+		ruleIDs = append(ruleIDs, f.Rule)
+	}
+	needed := exception.LabelSpecs(settings, ruleIDs...)
 	exc, err := exception.Evaluate(ctx, gh, pr, blocking, exception.Options{
 		Settings:      settings,
 		Labels:        ev.Labels,
 		LabelsKnown:   ev.LabelsKnown,
 		Trigger:       labelTrigger(ev),
-		LabelsEnsured: p.labelsEnsured(pr.Repo),
+		LabelsEnsured: p.labelsEnsured(pr.Repo, needed),
+		Fresh:         ev.Fresh,
 		Logger:        log,
 	})
 	if err != nil {
 		return fmt.Errorf("applying exceptions: %w", err)
 	}
 	if exc.LabelsEnsured {
-		p.markLabelsEnsured(pr.Repo)
+		p.markLabelsEnsured(pr.Repo, needed)
 	}
 	if exc.NeedsReview {
 		rep.SetActions([]checks.Action{{Label: "Request review", Description: "Ask the security team to review", Identifier: RequestReviewAction}})
@@ -294,16 +314,29 @@ func labelTrigger(ev Event) exception.Trigger {
 	return exception.Trigger{Action: strings.TrimPrefix(ev.Name, "pull_request."), Label: ev.Label, Sender: ev.Sender}
 }
 
-func (p *Processor) labelsEnsured(repo pullreq.Repo) bool {
+// labelsEnsured reports whether this process already created every one of
+// the labels in the repository: an allow label for a rule no earlier pull
+// request needed is still created.
+func (p *Processor) labelsEnsured(repo pullreq.Repo, labels []exception.LabelSpec) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.ensured[repo]
+	for _, l := range labels {
+		if !p.ensured[repo][strings.ToLower(l.Name)] {
+			return false
+		}
+	}
+	return true
 }
 
-func (p *Processor) markLabelsEnsured(repo pullreq.Repo) {
+func (p *Processor) markLabelsEnsured(repo pullreq.Repo, labels []exception.LabelSpec) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.ensured[repo] = true
+	if p.ensured[repo] == nil {
+		p.ensured[repo] = map[string]bool{}
+	}
+	for _, l := range labels {
+		p.ensured[repo][strings.ToLower(l.Name)] = true
+	}
 }
 
 // requestReview answers the check run's "Request review" button: the pull
@@ -319,11 +352,11 @@ func (p *Processor) requestReview(ctx context.Context, gh Client, pr pullreq.Pul
 		return err
 	}
 	s := cfg.ExceptionSettings()
-	if !p.labelsEnsured(pr.Repo) {
-		if err := gh.EnsureLabels(ctx, pr.Repo, exception.LabelSpecs(s)); err != nil {
+	if specs := exception.LabelSpecs(s); !p.labelsEnsured(pr.Repo, specs) {
+		if err := gh.EnsureLabels(ctx, pr.Repo, specs); err != nil {
 			return fmt.Errorf("creating the labels: %w", err)
 		}
-		p.markLabelsEnsured(pr.Repo)
+		p.markLabelsEnsured(pr.Repo, specs)
 	}
 	if err := gh.AddLabels(ctx, pr.Repo, pr.Number, []string{s.NeedsReview.Name}); err != nil {
 		return fmt.Errorf("adding the label %q: %w", s.NeedsReview.Name, err)

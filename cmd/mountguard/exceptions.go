@@ -115,7 +115,7 @@ func runExceptions(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fmt.Fprintln(stderr, "mountguard exceptions:", err)
 		return exitUsage
 	}
-	rows, err := listExceptions(ctx, src, targets, f, since)
+	rows, err := listExceptions(ctx, src, targets, f, since, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "mountguard exceptions:", err)
 		return exitUsage
@@ -192,12 +192,17 @@ func searchQuery(target, state string, since time.Time) string {
 	return strings.Join(q, " ")
 }
 
-func listExceptions(ctx context.Context, src exceptionSource, targets []string, f exceptionsFlags, since time.Time) ([]exceptionRow, error) {
+func listExceptions(ctx context.Context, src exceptionSource, targets []string, f exceptionsFlags, since time.Time, warn io.Writer) ([]exceptionRow, error) {
 	var rows []exceptionRow
 	seen := map[string]bool{}
 	for _, target := range targets {
 		prs, err := src.SearchPullRequests(ctx, searchQuery(target, f.state, since))
-		if err != nil && !errors.Is(err, ghapi.ErrIncompleteResults) {
+		switch {
+		case errors.Is(err, ghapi.ErrIncompleteResults):
+			// GitHub returns at most 1000 results, and may stop early;
+			// the listing is still useful, but must not look complete.
+			fmt.Fprintf(warn, "mountguard exceptions: warning: GitHub's search of %s is incomplete (over 1000 pull requests, or it timed out); narrow it with --since or --state\n", target)
+		case err != nil:
 			return nil, fmt.Errorf("searching %s: %w", target, err)
 		}
 		for _, pr := range prs {
@@ -234,7 +239,8 @@ func rowOf(pr ghapi.PullRequestRef, e exception.Entry) exceptionRow {
 		state = "merged"
 	}
 	r := exceptionRow{
-		Repo: pr.Repo.String(), PR: pr.Number, URL: pr.URL, State: state, Label: e.Label,
+		Rules: []string{},
+		Repo:  pr.Repo.String(), PR: pr.Number, URL: pr.URL, State: state, Label: e.Label,
 		Findings: len(e.Findings), ApprovedBy: e.ApprovedBy, ApprovedAt: e.ApprovedAt.UTC(),
 		RevokedAt: e.RevokedAt, RevokedBy: e.RevokedBy,
 	}
@@ -266,10 +272,10 @@ func writeExceptions(w io.Writer, format string, rows []exceptionRow) error {
 		return enc.Encode(map[string]any{"exceptions": rows})
 	case "csv":
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"repository", "pull_request", "state", "label", "rules", "findings", "approved_by", "approved_at", "justification", "revoked_at", "url"})
+		_ = cw.Write([]string{"repository", "pull_request", "state", "label", "rules", "findings", "approved_by", "approved_at", "justification", "revoked_at", "revoked_by", "url"})
 		for _, r := range rows {
 			_ = cw.Write([]string{r.Repo, strconv.Itoa(r.PR), r.State, r.Label, strings.Join(r.Rules, " "), strconv.Itoa(r.Findings),
-				r.ApprovedBy, r.ApprovedAt.Format(time.RFC3339), r.Justification, formatTime(r.RevokedAt), r.URL})
+				r.ApprovedBy, r.ApprovedAt.Format(time.RFC3339), r.Justification, formatTime(r.RevokedAt), r.RevokedBy, r.URL})
 		}
 		cw.Flush()
 		return cw.Error()
@@ -287,7 +293,11 @@ func writeExceptions(w io.Writer, format string, rows []exceptionRow) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%d exceptions\n", len(rows))
+	noun := "exceptions"
+	if len(rows) == 1 {
+		noun = "exception"
+	}
+	_, err := fmt.Fprintf(w, "\n%d %s\n", len(rows), noun)
 	return err
 }
 

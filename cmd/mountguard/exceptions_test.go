@@ -266,3 +266,22 @@ func TestRequestReviewButton(t *testing.T) {
 		t.Errorf("the button made %d runs, want the first one only", n)
 	}
 }
+
+func TestUnrelatedAndBotLabelEventsStartNoReview(t *testing.T) {
+	h := newExceptionHarness(t)
+	d, err := h.gh.SetLabel(owner, repo, prNumber, "bug", "lead", true)
+	must(t, err)
+	d.Secret = testSecret
+	h.deliverDelivery(d)
+	// The App's own needs-review change comes back as a webhook from its
+	// bot user.
+	h.deliver("pull_request", "bot-label", payload(t, "pull_request.labeled", func(doc map[string]any) {
+		set(doc, "label.name", needsLabel)
+		set(doc, "sender.login", "mountguard[bot]")
+		set(doc, "sender.type", "Bot")
+	}), testSecret)
+	h.stop()
+	if n := len(h.runs(headCommit)); n != 1 {
+		t.Errorf("%d check runs, want only the first: unrelated and bot label events must not re-run", n)
+	}
+}

@@ -43,6 +43,8 @@ Usage:
   mountguard lint [flags] PATH...   review compose files (run "mountguard lint -h" for flags)
   mountguard demo                   run the GitHub App against a built-in fake GitHub and show its review
   mountguard serve [--config FILE]  run the GitHub App (run "mountguard serve -h" for its settings)
+  mountguard setup [flags]          register the GitHub App on GitHub in one step (run "mountguard setup -h")
+  mountguard healthcheck            exit 0 if the running App answers /healthz (for container health checks)
   mountguard exceptions TARGET...   list the exceptions security leads granted (run "mountguard exceptions -h")
   mountguard rules                  list the rules with their default severities
   mountguard version                print the version
@@ -62,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "setup":
+		return runSetup(ctx, args[1:], stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], stdout, stderr, os.Getenv)
 	case "exceptions":
 		return runExceptions(ctx, args[1:], stdout, stderr, os.Getenv)
 	case "rules":

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/mountguard/mountguard/review/compose"
+	"github.com/mountguard/mountguard/review/mdsafe"
 	"github.com/mountguard/mountguard/review/rules"
 )
 
@@ -174,7 +175,7 @@ func splitLines(s string) []string {
 func body(findings []rules.Finding, s *suggestion, help string, fps []string, msgLimit int) string {
 	var tail strings.Builder
 	if s != nil {
-		fence := strings.Repeat("`", max(3, longestRun(s.text, '`')+1))
+		fence := strings.Repeat("`", max(3, mdsafe.LongestRun(s.text, '`')+1))
 		fmt.Fprintf(&tail, "\n%ssuggestion\n%s%s\n", fence, s.text, fence)
 	}
 	if help = exceptionHelp(help); help != "" {
@@ -203,7 +204,7 @@ func body(findings []rules.Finding, s *suggestion, help string, fps []string, ms
 func renderFinding(f rules.Finding, s *suggestion, msgLimit int) string {
 	var b strings.Builder
 	b.WriteString(heading(f) + "\n")
-	if m := inline(f.Message, msgLimit); m != "" {
+	if m := mdsafe.Inline(f.Message, msgLimit); m != "" {
 		b.WriteString(m + "\n")
 	}
 	if f.Fix != nil {
@@ -211,11 +212,11 @@ func renderFinding(f rules.Finding, s *suggestion, msgLimit int) string {
 		if s != nil && sameEdit(f.Fix.Edit, s.edit) {
 			label = "Suggested fix"
 		}
-		if d := inline(sentence(f.Fix.Description), msgLimit); d != "" {
+		if d := mdsafe.Inline(sentence(f.Fix.Description), msgLimit); d != "" {
 			fmt.Fprintf(&b, "**%s:** %s\n", label, d)
 		}
 	}
-	if j := inline(f.Justification, min(msgLimit, maxJustification)); j != "" {
+	if j := mdsafe.Inline(f.Justification, min(msgLimit, maxJustification)); j != "" {
 		fmt.Fprintf(&b, "**Justified in the file:** %s\n", j)
 	}
 	return b.String()
@@ -235,11 +236,11 @@ func heading(f rules.Finding) string {
 	if title == "" {
 		title = cmp.Or(r.Title, f.Rule)
 	}
-	t := flat(title, maxMessage)
+	t := mdsafe.Flat(title, maxMessage)
 	if known {
 		t = "[" + t + "](" + rules.DocURL(f.Rule) + ")"
 	}
-	return fmt.Sprintf("**%s** · %s (%s)", severity(f.Severity), t, codeSpan(f.Rule))
+	return fmt.Sprintf("**%s** · %s (%s)", severity(f.Severity), t, mdsafe.CodeSpan(f.Rule, 0))
 }
 
 func severity(s rules.Severity) string {
@@ -251,7 +252,7 @@ func severity(s rules.Severity) string {
 	case rules.Notice:
 		return "Notice"
 	}
-	return flat(s.String(), 20)
+	return mdsafe.Flat(s.String(), 20)
 }
 
 // sentence ends s with a full stop unless it has its own punctuation.
@@ -268,10 +269,10 @@ func sentence(s string) string {
 // block open: either would hide the marker below it, and the next run
 // would post the comment again.
 func exceptionHelp(md string) string {
-	md = strings.TrimSpace(truncate(md, maxHelp))
+	md = strings.TrimSpace(mdsafe.Truncate(md, maxHelp))
 	if md == "" {
 		return ""
 	}
 	md = strings.NewReplacer("<!--", "&lt;!--", "-->", "--&gt;").Replace(md)
-	return closeFences(md)
+	return mdsafe.CloseFences(md)
 }

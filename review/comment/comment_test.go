@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mountguard/mountguard/review/compose"
+	"github.com/mountguard/mountguard/review/mdsafe"
 	"github.com/mountguard/mountguard/review/rules"
 )
 
@@ -244,21 +245,21 @@ func btoi(b bool) int {
 
 // suggestionOf returns the suggestion block's fence and content.
 func suggestionOf(body string) (fence, text string, ok bool) {
-	var f fences
+	var f mdsafe.Fences
 	var b strings.Builder
 	in := false
 	for line := range strings.Lines(body) {
 		l := strings.TrimSuffix(line, "\n")
-		switch f.next(l) {
-		case openLine:
+		switch f.Next(l) {
+		case mdsafe.OpenLine:
 			if strings.HasSuffix(l, "suggestion") {
 				in, fence = true, strings.TrimSuffix(l, "suggestion")
 			}
-		case closeLine:
+		case mdsafe.CloseLine:
 			if in {
 				return fence, b.String(), true
 			}
-		case codeLine:
+		case mdsafe.CodeLine:
 			if in {
 				b.WriteString(line)
 			}

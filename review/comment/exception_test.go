@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mountguard/mountguard/review/mdsafe"
 )
 
 const note1 = "**Excepted** by alice through the label `mountguard: exception`."
@@ -89,11 +91,11 @@ func FuzzSetException(f *testing.F) {
 			}
 			// The closing delimiter must be where GitHub renders it as an
 			// HTML comment: the note left no code block open.
-			var fc fences
+			var fc mdsafe.Fences
 			closed := false
 			for l := range strings.Lines(got) {
 				l = strings.TrimSuffix(l, "\n")
-				if fc.next(l) == plainLine && l == noteClose {
+				if fc.Next(l) == mdsafe.PlainLine && l == noteClose {
 					closed = true
 					break
 				}

@@ -4,8 +4,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/mountguard/mountguard/review/compose"
+	"github.com/mountguard/mountguard/review/mdsafe"
 	"github.com/mountguard/mountguard/review/rules"
 )
 
@@ -80,22 +82,22 @@ func FuzzRender(f *testing.F) {
 		if helpPart != "" {
 			text = strings.TrimSuffix(text, helpPart+"\n\n")
 		}
-		var fc fences
+		var fc mdsafe.Fences
 		var outside strings.Builder
 		suggestions := 0
 		var got strings.Builder
 		inSuggestion := false
 		for l := range strings.Lines(text) {
-			switch fc.next(strings.TrimSuffix(l, "\n")) {
-			case openLine:
+			switch fc.Next(strings.TrimSuffix(l, "\n")) {
+			case mdsafe.OpenLine:
 				if !strings.HasSuffix(strings.TrimSuffix(l, "\n"), "suggestion") {
 					t.Fatalf("a code block other than the suggestion: %q\n%s", l, c.Body)
 				}
 				suggestions++
 				inSuggestion = true
-			case codeLine:
+			case mdsafe.CodeLine:
 				got.WriteString(l)
-			case closeLine:
+			case mdsafe.CloseLine:
 				inSuggestion = false
 			default:
 				outside.WriteString(l)
@@ -142,3 +144,10 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// alnum and word say what GitHub takes for a mention: "@" not after a word
+// character, then a letter or digit. They are the test's own, not
+// mdsafe's, so that a change there cannot quietly weaken FuzzRender.
+func alnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func word(r rune) bool { return alnum(r) || r == '_' }

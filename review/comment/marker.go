@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/mountguard/mountguard/review/mdsafe"
 )
 
 // Marker is what an earlier comment's hidden marker says.
@@ -68,13 +70,13 @@ func ParseMarker(body string) (Marker, bool) {
 // findMarker returns the marker and the byte range of its line, newline
 // included.
 func findMarker(body string) (m Marker, start, end int, ok bool) {
-	var f fences
+	var f mdsafe.Fences
 	pos := 0
 	for line := range strings.Lines(body) {
 		lineStart := pos
 		pos += len(line)
 		text := strings.TrimSuffix(line, "\n")
-		if f.next(text) != plainLine {
+		if f.Next(text) != mdsafe.PlainLine {
 			continue
 		}
 		if mk, good := parseMarkerLine(text); good {
@@ -111,7 +113,7 @@ func MarkFixed(body, sha string) string {
 		return body
 	}
 	original := strings.TrimSpace(body[:start] + body[end:])
-	original = closeFences(unsuggest(original))
+	original = mdsafe.CloseFences(unsuggest(original))
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Fixed** in %s: mountguard no longer finds this.\n\n", sha[:min(7, len(sha))])
@@ -140,12 +142,12 @@ func isSHA(s string) bool {
 
 // unsuggest turns suggestion blocks into YAML code blocks.
 func unsuggest(md string) string {
-	var f fences
+	var f mdsafe.Fences
 	var b strings.Builder
 	for line := range strings.Lines(md) {
 		text := strings.TrimSuffix(line, "\n")
-		if f.next(text) == openLine {
-			fence := strings.Repeat(string(f.char), f.n)
+		if f.Next(text) == mdsafe.OpenLine {
+			fence := f.Closing()
 			head, info, _ := strings.Cut(strings.TrimRight(text, " \t\r"), fence)
 			if strings.TrimSpace(info) == "suggestion" {
 				line = head + fence + "yaml" + line[len(text):]
@@ -192,7 +194,7 @@ func SetException(body, note string) string {
 	if note == "" {
 		return body
 	}
-	return noteOpen + "\n" + closeFences(note) + "\n" + noteClose + "\n\n" + body
+	return noteOpen + "\n" + mdsafe.CloseFences(note) + "\n" + noteClose + "\n\n" + body
 }
 
 // removeNotes removes the exception notes of body, with the blank line
@@ -204,7 +206,7 @@ func removeNotes(body string) string {
 	type span struct{ start, end int }
 	var (
 		notes []span
-		f     fences
+		f     mdsafe.Fences
 		pos   int
 		open  = -1
 	)
@@ -212,7 +214,7 @@ func removeNotes(body string) string {
 		start := pos
 		pos += len(line)
 		text := strings.TrimSuffix(line, "\n")
-		if f.next(text) != plainLine {
+		if f.Next(text) != mdsafe.PlainLine {
 			continue
 		}
 		switch strings.TrimRight(text, " \t\r") {

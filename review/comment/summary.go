@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mountguard/mountguard/review/mdsafe"
 	"github.com/mountguard/mountguard/review/rules"
 )
 
@@ -30,7 +31,7 @@ func Summary(findings []rules.Finding, headline string) string {
 
 	var b strings.Builder
 	if h := strings.TrimSpace(headline); h != "" {
-		b.WriteString(closeFences(h) + "\n\n")
+		b.WriteString(mdsafe.CloseFences(h) + "\n\n")
 	}
 	const tail = "\n… and %d more not listed here.\n"
 	for i, f := range fs {
@@ -42,7 +43,7 @@ func Summary(findings []rules.Finding, headline string) string {
 			if f.Loc.File == "" {
 				part.WriteString("**Other findings**\n")
 			} else {
-				part.WriteString("**" + codeSpan(f.Loc.File) + "**\n")
+				part.WriteString("**" + mdsafe.CodeSpan(f.Loc.File, 0) + "**\n")
 			}
 		}
 		part.WriteString(summaryItem(f) + "\n")
@@ -65,10 +66,10 @@ func summaryItem(f rules.Finding) string {
 	case f.Loc.Line > 0:
 		fmt.Fprintf(&b, ", line %d", f.Loc.Line)
 	}
-	if m := flat(f.Message, maxSummaryMessage); m != "" {
+	if m := mdsafe.Flat(f.Message, maxSummaryMessage); m != "" {
 		b.WriteString(": " + m)
 	}
-	if j := flat(f.Justification, maxSummaryMessage); j != "" {
+	if j := mdsafe.Flat(f.Justification, maxSummaryMessage); j != "" {
 		b.WriteString(" **Justified in the file:** " + j)
 	}
 	return b.String()

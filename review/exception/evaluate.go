@@ -24,6 +24,7 @@ import (
 
 	"github.com/mountguard/mountguard/review/comment"
 	"github.com/mountguard/mountguard/review/config"
+	"github.com/mountguard/mountguard/review/mdsafe"
 	"github.com/mountguard/mountguard/review/pullreq"
 	"github.com/mountguard/mountguard/review/rules"
 )
@@ -42,6 +43,11 @@ type Options struct {
 	// LabelsEnsured says the caller already created the App's labels in
 	// this repository during this process, so EnsureLabels is skipped.
 	LabelsEnsured bool
+	// Fresh says the pull request was just opened: it can have no record
+	// yet, so none is read. Any other run reads the record when it may
+	// matter, so that an exception whose label was taken off while the
+	// webhook was missed is still found revoked.
+	Fresh bool
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -181,7 +187,11 @@ func Evaluate(ctx context.Context, gh GitHub, pr pullreq.PullRequest, blocking [
 		recBody  string
 		refusals []Rejection // to explain in a comment
 	)
-	if len(present) > 0 || (trig.Action == "unlabeled" && isException(trig.Label, s)) {
+	// Without an exception label the record matters only if it still has
+	// an active entry (its label's removal was missed): read it whenever
+	// blocking findings or the needs-review label could be affected.
+	maybeStale := !opts.Fresh && (len(blocking) > 0 || onPR[strings.ToLower(s.NeedsReview.Name)])
+	if len(present) > 0 || (trig.Action == "unlabeled" && isException(trig.Label, s)) || maybeStale {
 		var err error
 		if rec, recID, recBody, err = r.readRecord(ctx); err != nil {
 			return nil, err
@@ -397,7 +407,7 @@ func inScope(blocking []rules.Finding, rule string) []CoveredFinding {
 		seen[fp] = true
 		out = append(out, CoveredFinding{
 			Fingerprint: fp, Rule: f.Rule, File: f.Loc.File, Line: f.Loc.Line, Service: f.Service,
-			Message: truncate(f.Message, maxMessage), Justification: truncate(f.Justification, maxJustification),
+			Message: mdsafe.Truncate(f.Message, maxMessage), Justification: mdsafe.Truncate(f.Justification, maxJustification),
 		})
 	}
 	return sortedCovered(out)

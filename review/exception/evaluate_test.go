@@ -373,7 +373,7 @@ func TestUnknownRule(t *testing.T) {
 	g := newFake()
 	g.label("mountguard: allow no-such-rule", "alice", 1)
 	g.labels = append(g.labels, "bug")
-	opts := Options{Labels: slices.Clone(g.labels), LabelsKnown: true, LabelsEnsured: true}
+	opts := Options{Labels: slices.Clone(g.labels), LabelsKnown: true, LabelsEnsured: true, Fresh: true}
 	out := eval(t, g, 1, []rules.Finding{sockWeb}, opts)
 	if !slices.Equal(out.UnknownRules, []string{"mountguard: allow no-such-rule"}) || len(out.Covered) != 0 {
 		t.Errorf("outcome %+v", out)
@@ -403,7 +403,8 @@ func TestNeedsReviewLabel(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newFake()
 			g.labels = slices.Clone(tt.labels)
-			out := eval(t, g, 1, tt.blocking, Options{Labels: tt.labels, LabelsKnown: true, LabelsEnsured: tt.ensured})
+			// Fresh: these cases are about the label, not the record.
+			out := eval(t, g, 1, tt.blocking, Options{Labels: tt.labels, LabelsKnown: true, LabelsEnsured: tt.ensured, Fresh: true})
 			if !slices.Equal(g.calls, tt.wantCalls) {
 				t.Errorf("calls %v, want %v", g.calls, tt.wantCalls)
 			}
@@ -464,7 +465,9 @@ func TestMinimalCalls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newFake()
 			g.labels = tt.labels
-			out := eval(t, g, 1, []rules.Finding{sockWeb}, tt.opts)
+			opts := tt.opts
+			opts.Fresh = true // a fresh pull request cannot have a record to read
+			out := eval(t, g, 1, []rules.Finding{sockWeb}, opts)
 			if !slices.Equal(g.calls, tt.want) || !out.NeedsReview {
 				t.Errorf("calls %v, want %v", g.calls, tt.want)
 			}
@@ -713,5 +716,25 @@ func TestAuthorCannotGrantOwnException(t *testing.T) {
 	}
 	if len(out.Covered) != 1 || out.NeedsReview {
 		t.Errorf("an approver other than the author was refused: %+v", out)
+	}
+}
+
+// TestMissedUnlabeledWithoutAnyLabelLeft: the only exception label came
+// off and its webhook was missed; the next push finds the record's entry
+// still active and revokes it, so the record and the listing do not show
+// an exception that no longer applies.
+func TestMissedUnlabeledWithoutAnyLabelLeft(t *testing.T) {
+	g := newFake()
+	g.roles["alice"] = "admin"
+	g.label(blanket, "alice", 1)
+	eval(t, g, 1, []rules.Finding{sockWeb}, labeled(blanket, "alice"))
+	g.unlabel(blanket, "dave", 5)
+	out := eval(t, g, 7, []rules.Finding{sockWeb}, Options{})
+	rec, _ := record(t, g)
+	if len(rec.Entries) != 1 || rec.Entries[0].Active() || rec.Entries[0].RevokedBy != "dave" {
+		t.Errorf("record %+v", rec)
+	}
+	if len(out.Covered) != 0 || !out.NeedsReview {
+		t.Errorf("outcome %+v", out)
 	}
 }

@@ -47,6 +47,14 @@ func isException(name string, s config.ExceptionSettings) bool {
 	return k == blanketLabel || k == allowLabel
 }
 
+// IsWorkflowLabel reports whether a label means something to the
+// exception workflow: an exception label (valid or not) or the
+// needs-review label. Events about other labels change nothing.
+func IsWorkflowLabel(s config.ExceptionSettings, name string) bool {
+	k, _ := classify(name, s)
+	return k != otherLabel
+}
+
 // AllowLabel is the name of the label that covers one rule.
 func AllowLabel(s config.ExceptionSettings, ruleID string) string { return s.Allow.Name + ruleID }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mountguard/mountguard/review/config"
+	"github.com/mountguard/mountguard/review/mdsafe"
 )
 
 // renderNote is the exception note of an inline comment (see
@@ -13,11 +14,11 @@ func renderNote(approvals []Approval) string {
 	var b strings.Builder
 	if len(approvals) == 1 {
 		a := approvals[0]
-		fmt.Fprintf(&b, "**Excepted** by %s on %s, through the label %s: ", userRef(a.ApprovedBy), when(a.ApprovedAt), codeSpan(a.Label, maxLabel))
+		fmt.Fprintf(&b, "**Excepted** by %s on %s, through the label %s: ", userRef(a.ApprovedBy), when(a.ApprovedAt), mdsafe.CodeSpan(a.Label, maxLabel))
 	} else {
 		parts := make([]string, len(approvals))
 		for i, a := range approvals {
-			parts[i] = fmt.Sprintf("%s (by %s on %s)", codeSpan(a.Label, maxLabel), userRef(a.ApprovedBy), when(a.ApprovedAt))
+			parts[i] = fmt.Sprintf("%s (by %s on %s)", mdsafe.CodeSpan(a.Label, maxLabel), userRef(a.ApprovedBy), when(a.ApprovedAt))
 		}
 		b.WriteString("**Excepted** through the labels " + join(parts) + ": ")
 	}
@@ -44,7 +45,7 @@ func renderRejection(label, appliedBy string, ownPR bool, s config.ExceptionSett
 		why = "an exception cannot be granted by the author of the pull request it covers"
 	}
 	fmt.Fprintf(&b, "%s, you applied the label %s, but %s, so the label counts for nothing: it excepts no finding, and the check is not affected.",
-		mention(appliedBy), codeSpan(label, maxLabel), why)
+		mention(appliedBy), mdsafe.CodeSpan(label, maxLabel), why)
 	if removed {
 		b.WriteString(" mountguard removed the label.\n")
 	} else {

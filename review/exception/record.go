@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mountguard/mountguard/review/mdsafe"
 	"github.com/mountguard/mountguard/review/rules"
 )
 
@@ -95,10 +96,10 @@ var errBadRecord = errors.New("the exception record's marker cannot be read")
 // that looks like our marker; err is set when the last such line does not
 // parse, so that a damaged record is not silently replaced by a new one.
 func findRecord(body string) (rec Record, found bool, err error) {
-	var f fences
+	var f mdsafe.Fences
 	for line := range strings.Lines(body) {
 		text := strings.TrimRight(strings.TrimSuffix(line, "\n"), " \t\r")
-		if !f.plain(text) || !strings.HasPrefix(text, recordPrefix) {
+		if !f.Plain(text) || !strings.HasPrefix(text, recordPrefix) {
 			continue
 		}
 		found = true
@@ -199,7 +200,7 @@ func compact(rec Record, level int) (Record, bool) {
 		{true, func(c *CoveredFinding) { c.Message = "" }},
 		{false, func(c *CoveredFinding) { c.Message = "" }},
 		{true, func(c *CoveredFinding) { c.Justification = "" }},
-		{false, func(c *CoveredFinding) { c.Justification = truncate(c.Justification, 100) }},
+		{false, func(c *CoveredFinding) { c.Justification = mdsafe.Truncate(c.Justification, 100) }},
 		{true, func(c *CoveredFinding) { c.File, c.Line, c.Service = "", 0, "" }},
 		{false, func(c *CoveredFinding) { c.Justification, c.Service = "", "" }},
 	}

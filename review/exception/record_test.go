@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mountguard/mountguard/review/comment"
+	"github.com/mountguard/mountguard/review/mdsafe"
 	"github.com/mountguard/mountguard/review/rules"
 )
 
@@ -98,7 +99,7 @@ func TestRecordSize(t *testing.T) {
 		e := Entry{Label: blanket, ApprovedBy: "alice", ApprovedAt: clock(from)}
 		for i := range n {
 			e.Findings = append(e.Findings, CoveredFinding{Fingerprint: fmt.Sprintf("%020d", from*1000+i), Rule: rules.DockerSocket,
-				File: "compose.yaml", Line: i + 1, Service: "svc", Message: truncate(long, maxMessage), Justification: truncate(long, maxJustification)})
+				File: "compose.yaml", Line: i + 1, Service: "svc", Message: mdsafe.Truncate(long, maxMessage), Justification: mdsafe.Truncate(long, maxJustification)})
 		}
 		if revoked {
 			e.RevokedAt = clock(from + 1)

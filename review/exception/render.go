@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mountguard/mountguard/review/mdsafe"
 	"github.com/mountguard/mountguard/review/rules"
 )
 
@@ -68,7 +69,7 @@ func visible(rec Record, blocking []rules.Finding, d detail) string {
 		b.WriteString("\nNo exception is in effect: the labels that granted them were removed.\n")
 	}
 	for _, e := range active {
-		b.WriteString("\n#### " + codeSpan(e.Label, maxLabel) + "\n\n")
+		b.WriteString("\n#### " + mdsafe.CodeSpan(e.Label, maxLabel) + "\n\n")
 		fmt.Fprintf(&b, "Approved by %s on %s. ", userRef(e.ApprovedBy), when(e.ApprovedAt))
 		switch {
 		case len(e.Findings) == 0 && e.Rule == "":
@@ -97,7 +98,7 @@ func visible(rec Record, blocking []rules.Finding, d detail) string {
 				b.WriteString(" — _no longer blocking_")
 			}
 			b.WriteString("\n")
-			if j := flat(f.Justification, maxShownJus); j != "" {
+			if j := mdsafe.FlatJoined(f.Justification, maxShownJus); j != "" {
 				b.WriteString("  - Justified in the file: " + j + "\n")
 			}
 		}
@@ -118,7 +119,7 @@ func visible(rec Record, blocking []rules.Finding, d detail) string {
 			shown = shown[len(shown)-2*cappedItems:]
 		}
 		for _, e := range shown {
-			fmt.Fprintf(&b, "- %s, approved by %s on %s, revoked on %s", codeSpan(e.Label, maxLabel), userRef(e.ApprovedBy), when(e.ApprovedAt), when(e.RevokedAt))
+			fmt.Fprintf(&b, "- %s, approved by %s on %s, revoked on %s", mdsafe.CodeSpan(e.Label, maxLabel), userRef(e.ApprovedBy), when(e.ApprovedAt), when(e.RevokedAt))
 			if e.RevokedBy != "" {
 				b.WriteString(" by " + userRef(e.RevokedBy))
 			}
@@ -164,12 +165,12 @@ func notCovered(active []Entry, blocking []rules.Finding, d detail) string {
 		}
 		b.WriteString("- " + findingLine(f.Rule, f.Loc.File, f.Loc.Line, f.Service) + ": ")
 		if e, ok := latestInScope(active, f.Rule); ok {
-			fmt.Fprintf(&b, "added or changed after %s was approved on %s\n", codeSpan(e.Label, maxLabel), when(e.ApprovedAt))
+			fmt.Fprintf(&b, "added or changed after %s was approved on %s\n", mdsafe.CodeSpan(e.Label, maxLabel), when(e.ApprovedAt))
 		} else {
-			fmt.Fprintf(&b, "no exception label covers rule %s\n", codeSpan(f.Rule, maxLabel))
+			fmt.Fprintf(&b, "no exception label covers rule %s\n", mdsafe.CodeSpan(f.Rule, maxLabel))
 		}
 		if d == detailAll {
-			if m := flat(f.Message, maxShownMsg); m != "" {
+			if m := mdsafe.FlatJoined(f.Message, maxShownMsg); m != "" {
 				b.WriteString("  - " + m + "\n")
 			}
 		}
@@ -196,17 +197,17 @@ func findingLine(rule, file string, line int, service string) string {
 	if r, ok := rules.Lookup(rule); ok {
 		b.WriteString(r.Title + " (" + ruleRef(rule) + ")")
 	} else {
-		b.WriteString(codeSpan(rule, maxLabel))
+		b.WriteString(mdsafe.CodeSpan(rule, maxLabel))
 	}
 	if file != "" {
 		where := file
 		if line > 0 {
 			where += ":" + strconv.Itoa(line)
 		}
-		b.WriteString(" in " + codeSpan(where, maxPath))
+		b.WriteString(" in " + mdsafe.CodeSpan(where, maxPath))
 	}
 	if service != "" {
-		b.WriteString(", service " + codeSpan(service, maxService))
+		b.WriteString(", service " + mdsafe.CodeSpan(service, maxService))
 	}
 	return b.String()
 }
@@ -216,7 +217,7 @@ func ruleRef(id string) string {
 	if _, ok := rules.Lookup(id); ok {
 		return "[`" + id + "`](" + rules.DocURL(id) + ")"
 	}
-	return codeSpan(id, maxLabel)
+	return mdsafe.CodeSpan(id, maxLabel)
 }
 
 // ruleCounts summarises findings by rule: "`docker-socket`, `privileged` ×2".
@@ -232,7 +233,7 @@ func ruleCounts(fs []CoveredFinding) string {
 	slices.Sort(ids)
 	parts := make([]string, len(ids))
 	for i, id := range ids {
-		parts[i] = codeSpan(id, maxLabel)
+		parts[i] = mdsafe.CodeSpan(id, maxLabel)
 		if n[id] > 1 {
 			parts[i] += fmt.Sprintf(" ×%d", n[id])
 		}

@@ -160,9 +160,10 @@ func NewMemory(opts MemoryOptions) *Memory {
 // refusing it would keep the stale review and lose the fresh one.
 //
 // The waiting jobs of the same key are dropped (reported to OnDone with
-// ErrSuperseded) when job.Version differs from theirs; with an equal
-// version both are kept, since a second request for the same head (a
-// re-run) is deliberate. A running job is never affected.
+// ErrSuperseded) when job.Version differs from theirs, unless they are
+// marked Keep; with an equal version both are kept, since a second request
+// for the same head (a re-run) is deliberate. A running job is never
+// affected.
 //
 // An empty Key is a key like any other. A job without Run is refused.
 func (m *Memory) Enqueue(job Job) error {
@@ -175,9 +176,15 @@ func (m *Memory) Enqueue(job Job) error {
 		return ErrClosed
 	}
 	ks := m.keys[job.Key]
-	var superseded []entry
-	if ks != nil && len(ks.waiting) > 0 && ks.waiting[0].job.Version != job.Version {
-		superseded = ks.waiting
+	var superseded, kept []entry
+	if ks != nil {
+		for _, w := range ks.waiting {
+			if w.job.Version != job.Version && !w.job.Keep {
+				superseded = append(superseded, w)
+			} else {
+				kept = append(kept, w)
+			}
+		}
 	}
 	if superseded == nil && m.waiting >= m.size {
 		m.mu.Unlock()
@@ -194,7 +201,7 @@ func (m *Memory) Enqueue(job Job) error {
 		// A new slice, so that superseded keeps the dropped jobs. The key's
 		// place in the ready FIFO (if it is ready) is kept: the new job
 		// inherits the turn of the ones it replaces.
-		ks.waiting = []entry{e}
+		ks.waiting = append(kept, e)
 		m.waiting += 1 - len(superseded)
 	} else {
 		ks.waiting = append(ks.waiting, e)

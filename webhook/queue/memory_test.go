@@ -869,3 +869,38 @@ func BenchmarkEnqueue(b *testing.B) {
 		})
 	}
 }
+
+func TestKeptJobsAreNotSuperseded(t *testing.T) {
+	m := NewMemory(MemoryOptions{Workers: 1, Size: 10})
+	block, started := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	var ran []string
+	job := func(id, version string, keep bool) Job {
+		return Job{Key: "k", Version: version, ID: id, Keep: keep, Run: func(context.Context) error {
+			if id == "running" {
+				close(started)
+				<-block
+			}
+			mu.Lock()
+			ran = append(ran, id)
+			mu.Unlock()
+			return nil
+		}}
+	}
+	if err := m.Enqueue(job("running", "v1", false)); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	for _, j := range []Job{job("label", "v1", true), job("old", "v1", false), job("push", "v2", false)} {
+		if err := m.Enqueue(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(block)
+	if err := m.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"running", "label", "push"}; !slices.Equal(ran, want) {
+		t.Errorf("ran %v, want %v: the kept job survives the newer version, the other does not", ran, want)
+	}
+}

@@ -18,6 +18,10 @@ type Job struct {
 	// different version is enqueued after it: a review of an old head is
 	// worthless once a newer one is waiting.
 	Version string
+	// Keep exempts a waiting job from being superseded: it records
+	// something that happened (a label applied), which a newer head does
+	// not make stale.
+	Keep bool
 	// ID identifies the job in logs (the webhook delivery id).
 	ID string
 	// Run does the work. Its context ends at the job deadline or when the
