@@ -162,7 +162,7 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// one approved.
 		Keep: strings.HasPrefix(ev.Name, "pull_request.labeled") || strings.HasPrefix(ev.Name, "pull_request.unlabeled"),
 		ID:   delivery,
-		Run:     func(ctx context.Context) error { return in.process(ctx, ev) },
+		Run:  func(ctx context.Context) error { return in.process(ctx, ev) },
 	}
 	switch err := in.queue.Enqueue(job); {
 	case errors.Is(err, queue.ErrFull):

@@ -105,7 +105,9 @@ func loadSettings(file string, getenv func(string) string, readFile func(string)
 		}
 		return nil
 	}
-	if v := getenv("MOUNTGUARD_APP_ID"); v != "" {
+	// A value read from a file (a Kubernetes Secret key, the app-id file
+	// setup writes) often ends in a newline.
+	if v := strings.TrimSpace(getenv("MOUNTGUARD_APP_ID")); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			return s, &settingError{"MOUNTGUARD_APP_ID", fmt.Sprintf("%q is not a GitHub App id (a positive number, shown on the App's settings page)", v)}
