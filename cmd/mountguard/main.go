@@ -4,6 +4,8 @@
 //	mountguard demo                    the GitHub App on a sample pull request, offline
 //	mountguard serve                   run the GitHub App
 //	mountguard exceptions TARGET...    list granted exceptions (security leads)
+//	mountguard setup                   register the GitHub App from its manifest
+//	mountguard healthcheck             container health check of a running server
 //	mountguard rules                   list the rules
 //	mountguard version                 print the version
 package main

@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -59,30 +56,12 @@ type manifestGrant struct {
 	used                     bool
 }
 
-// The codes live in a table beside the Server, so that the manifest flow
-// stays in this file; it is keyed weakly, so that a closed fake's codes
-// go when the fake does. Lock order: Server.mu, then manifestMu.
-var (
-	manifestMu     sync.Mutex
-	manifestGrants = map[weak.Pointer[Server]]map[string]*manifestGrant{}
-)
-
-// grants returns the fake's codes; s.mu must be held.
+// grants returns the fake's manifest codes; s.mu must be held.
 func (s *Server) grants() map[string]*manifestGrant {
-	wp := weak.Make(s)
-	manifestMu.Lock()
-	defer manifestMu.Unlock()
-	g := manifestGrants[wp]
-	if g == nil {
-		g = map[string]*manifestGrant{}
-		manifestGrants[wp] = g
-		runtime.AddCleanup(s, func(wp weak.Pointer[Server]) {
-			manifestMu.Lock()
-			delete(manifestGrants, wp)
-			manifestMu.Unlock()
-		}, wp)
+	if s.manifestCodes == nil {
+		s.manifestCodes = map[string]*manifestGrant{}
 	}
-	return g
+	return s.manifestCodes
 }
 
 // appManifest is the part of a manifest the fake reads.
@@ -121,7 +100,7 @@ type appManifest struct {
 func (s *Server) ManifestCode(owner string, manifest []byte) (string, error) {
 	var m appManifest
 	if err := json.Unmarshal(manifest, &m); err != nil {
-		return "", errors.New(msgInvalidManifest)
+		return "", fmt.Errorf("%s", msgInvalidManifest) // GitHub's own text, kept as it is
 	}
 	switch {
 	case m.URL == nil || strings.TrimSpace(*m.URL) == "":

@@ -42,6 +42,9 @@ type Server struct {
 	faults        []*fault
 	calls         []Call
 	checkRuns     map[int64]*checkRun
+	// manifestCodes are the one-time codes of App manifests registered
+	// through ManifestCode.
+	manifestCodes map[string]*manifestGrant
 	comments      map[int64]*reviewComment
 	searchLimit   int
 	// teams are the organisations' teams by lower-case "org/slug", and
