@@ -16,7 +16,10 @@ type Event struct {
 	Name         string // "pull_request.synchronize", "check_suite.requested", ...
 	Installation int64
 	Repo         pullreq.Repo
-	HeadSHA      string
+	// WebURL is the web address of the GitHub instance that sent the
+	// event (https://github.com/ or https://HOST/), for links in comments.
+	WebURL  string
+	HeadSHA string
 	// PullRequests are the pull requests the payload names, with what it
 	// says of them. It is empty for check events from forks: the processor
 	// then finds them by head SHA.
@@ -67,7 +70,7 @@ func eventFrom(name, delivery string, payload any) (Event, bool) {
 		pr := p.GetPullRequest()
 		ev.Name = "pull_request." + action
 		ev.Installation = p.GetInstallation().GetID()
-		ev.Repo = repoOf(p.GetRepo())
+		ev.Repo, ev.WebURL = repoOf(p.GetRepo()), webURLOf(p.GetRepo())
 		ev.HeadSHA = pr.GetHead().GetSHA()
 		ev.Fresh = action == "opened"
 		ev.Sender = p.GetSender().GetLogin()
@@ -98,7 +101,7 @@ func eventFrom(name, delivery string, payload any) (Event, bool) {
 		run := p.GetCheckRun()
 		ev.Name = "check_run." + action
 		ev.Installation = p.GetInstallation().GetID()
-		ev.Repo = repoOf(p.GetRepo())
+		ev.Repo, ev.WebURL = repoOf(p.GetRepo()), webURLOf(p.GetRepo())
 		ev.HeadSHA = run.GetHeadSHA()
 		ev.Sender = p.GetSender().GetLogin()
 		ev.PullRequests = prsOf(ev.Repo, run.PullRequests)
@@ -117,7 +120,7 @@ func eventFrom(name, delivery string, payload any) (Event, bool) {
 		suite := p.GetCheckSuite()
 		ev.Name = "check_suite." + action
 		ev.Installation = p.GetInstallation().GetID()
-		ev.Repo = repoOf(p.GetRepo())
+		ev.Repo, ev.WebURL = repoOf(p.GetRepo()), webURLOf(p.GetRepo())
 		ev.HeadSHA = suite.GetHeadSHA()
 		ev.Sender = p.GetSender().GetLogin()
 		ev.PullRequests = prsOf(ev.Repo, suite.PullRequests)
@@ -129,6 +132,22 @@ func eventFrom(name, delivery string, payload any) (Event, bool) {
 
 func repoOf(r *github.Repository) pullreq.Repo {
 	return pullreq.Repo{Owner: r.GetOwner().GetLogin(), Name: r.GetName()}
+}
+
+// webURLOf derives the instance's web address from the repository's page
+// ("https://ghe.example.com/octo/cat" gives "https://ghe.example.com/"):
+// the payload does not state it otherwise. "" when the page does not end
+// in the repository's name, and the links then go to github.com.
+func webURLOf(r *github.Repository) string {
+	page, name := r.GetHTMLURL(), "/"+r.GetFullName()
+	if len(page) <= len(name) || !strings.EqualFold(page[len(page)-len(name):], name) {
+		return ""
+	}
+	root := page[:len(page)-len(name)+1]
+	if !strings.HasPrefix(root, "https://") && !strings.HasPrefix(root, "http://") {
+		return ""
+	}
+	return root
 }
 
 // prsOf reads the pull requests a check payload lists. Their base SHA and

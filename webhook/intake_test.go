@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-github/v60/github"
 	"github.com/mountguard/mountguard/webhook/githubtest"
 	"github.com/mountguard/mountguard/webhook/queue"
 	"github.com/prometheus/client_golang/prometheus"
@@ -121,6 +122,25 @@ func TestIntakeQueuedJobDescribesThePullRequest(t *testing.T) {
 	pr := got.PullRequests[0]
 	if got.Installation != 1 || !got.Fresh || pr.Number != 2 || pr.BaseRef != "master" || pr.BaseSHA != "f95f852bd8fca8fcc58a9a2d6c842781e32a215e" {
 		t.Errorf("event %+v", got)
+	}
+	if got.WebURL != "https://github.com/" {
+		t.Errorf("WebURL %q, want https://github.com/", got.WebURL)
+	}
+}
+
+func TestWebURLOf(t *testing.T) {
+	for _, tt := range []struct{ page, fullName, want string }{
+		{"https://github.com/Codertocat/Hello-World", "Codertocat/Hello-World", "https://github.com/"},
+		{"https://ghe.example.com/octo/cat", "octo/cat", "https://ghe.example.com/"},
+		{"https://ghe.example.com/Octo/Cat", "octo/cat", "https://ghe.example.com/"},
+		{"https://ghe.example.com/other/repo", "octo/cat", ""},
+		{"javascript:alert(1)//octo/cat", "octo/cat", ""},
+		{"", "octo/cat", ""},
+	} {
+		r := &github.Repository{HTMLURL: github.String(tt.page), FullName: github.String(tt.fullName)}
+		if got := webURLOf(r); got != tt.want {
+			t.Errorf("webURLOf(%q, %q) = %q, want %q", tt.page, tt.fullName, got, tt.want)
+		}
 	}
 }
 

@@ -268,6 +268,7 @@ func (p *Processor) reviewOne(ctx context.Context, gh Client, pr pullreq.PullReq
 		Trigger:       labelTrigger(ev),
 		LabelsEnsured: p.labelsEnsured(pr.Repo, needed),
 		Fresh:         ev.Fresh,
+		WebURL:        ev.WebURL,
 		Logger:        log,
 	})
 	if err != nil {

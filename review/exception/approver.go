@@ -91,7 +91,7 @@ func (a *approvers) ask(ctx context.Context, user string) (bool, error) {
 
 // whoMayApprove says in words who may grant exceptions, one list item per
 // way, for the rejection comment.
-func whoMayApprove(s config.ExceptionSettings) []string {
+func whoMayApprove(s config.ExceptionSettings, w web) []string {
 	var out []string
 	if min := slices.Index(config.Roles, s.MinRole); min >= 0 {
 		roles := config.Roles[min:]
@@ -111,14 +111,14 @@ func whoMayApprove(s config.ExceptionSettings) []string {
 	if len(s.Users) > 0 {
 		refs := make([]string, len(s.Users))
 		for i, u := range s.Users {
-			refs[i] = userRef(strings.TrimPrefix(strings.TrimSpace(u), "@"))
+			refs[i] = w.userRef(strings.TrimPrefix(strings.TrimSpace(u), "@"))
 		}
 		out = append(out, pluralWord(len(refs), "the user ", "the users ")+join(refs))
 	}
 	if len(s.Teams) > 0 {
 		refs := make([]string, len(s.Teams))
 		for i, t := range s.Teams {
-			refs[i] = teamRef(strings.TrimPrefix(strings.TrimSpace(t), "@"))
+			refs[i] = w.teamRef(strings.TrimPrefix(strings.TrimSpace(t), "@"))
 		}
 		out = append(out, pluralWord(len(refs), "members of the team ", "members of the teams ")+join(refs))
 	}

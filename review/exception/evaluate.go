@@ -48,6 +48,9 @@ type Options struct {
 	// matter, so that an exception whose label was taken off while the
 	// webhook was missed is still found revoked.
 	Fresh bool
+	// WebURL is the GitHub instance's web address (DefaultWebURL when
+	// empty), which the comments' links to users and teams start with.
+	WebURL string
 	// Now is the clock (time.Now when nil).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -425,7 +428,7 @@ func fingerprint(f rules.Finding) string {
 // writeRecord creates the record comment, or edits it when its body
 // changes.
 func (r *run) writeRecord(ctx context.Context, rec Record, id int64, old string, blocking []rules.Finding) (int64, error) {
-	body, err := RenderRecord(rec, blocking)
+	body, err := RenderRecord(rec, blocking, r.opts.WebURL)
 	if err != nil {
 		return 0, fmt.Errorf("rendering the exception record of %s#%d: %w", r.pr.Repo, r.pr.Number, err)
 	}
@@ -446,7 +449,7 @@ func (r *run) writeRecord(ctx context.Context, rec Record, id int64, old string,
 // then (if configured) the label comes off.
 func (r *run) refuse(ctx context.Context, rej Rejection) (Rejection, error) {
 	s := r.opts.Settings
-	body := renderRejection(rej.Label, rej.AppliedBy, rej.OwnPR, s, s.RemoveUnauthorized)
+	body := renderRejection(rej.Label, rej.AppliedBy, rej.OwnPR, s, s.RemoveUnauthorized, webRoot(r.opts.WebURL))
 	if _, err := r.gh.CreateIssueComment(ctx, r.pr.Repo, r.pr.Number, body); err != nil {
 		return rej, fmt.Errorf("explaining on %s#%d why the label %q does not count: %w", r.pr.Repo, r.pr.Number, rej.Label, err)
 	}
@@ -512,7 +515,7 @@ func (r *run) noteComments(ctx context.Context, covered map[string]Approval, blo
 		}
 		note := ""
 		if m.FixedIn == "" {
-			note = commentNote(m.Fingerprints, isBlocking, covered)
+			note = commentNote(m.Fingerprints, isBlocking, covered, webRoot(r.opts.WebURL))
 		}
 		if body := comment.SetException(c.Body, note); body != c.Body {
 			if err := r.gh.EditComment(ctx, r.pr.Repo, c.ID, body); err != nil {
@@ -527,7 +530,7 @@ func (r *run) noteComments(ctx context.Context, covered map[string]Approval, blo
 // it has blocking findings and all of them are covered. Its other findings
 // (warnings below fail_on) fail nothing, so they neither need nor stop an
 // exception.
-func commentNote(fps []string, isBlocking map[string]bool, covered map[string]Approval) string {
+func commentNote(fps []string, isBlocking map[string]bool, covered map[string]Approval, w web) string {
 	var approvals []Approval
 	for _, fp := range fps {
 		if !isBlocking[fp] {
@@ -547,5 +550,5 @@ func commentNote(fps []string, isBlocking map[string]bool, covered map[string]Ap
 	slices.SortFunc(approvals, func(a, b Approval) int {
 		return cmp.Or(a.ApprovedAt.Compare(b.ApprovedAt), strings.Compare(a.Label, b.Label))
 	})
-	return renderNote(approvals)
+	return renderNote(approvals, w)
 }

@@ -598,7 +598,7 @@ func TestBrokenRecord(t *testing.T) {
 func TestForgedRecord(t *testing.T) {
 	g := newFake()
 	g.roles["bob"] = "write"
-	forged, err := RenderRecord(Record{Entries: []Entry{{Label: blanket, ApprovedBy: "alice", ApprovedAt: clock(0), Findings: []CoveredFinding{{Fingerprint: sockWeb.Fingerprint, Rule: sockWeb.Rule}}}}}, nil)
+	forged, err := RenderRecord(Record{Entries: []Entry{{Label: blanket, ApprovedBy: "alice", ApprovedAt: clock(0), Findings: []CoveredFinding{{Fingerprint: sockWeb.Fingerprint, Rule: sockWeb.Rule}}}}}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -677,10 +677,10 @@ func TestRejectionGolden(t *testing.T) {
 	s := defaults()
 	s.Users = []string{"carol", "dave"}
 	s.Teams = []string{"acme/security"}
-	golden(t, "rejection", renderRejection(blanket, "bob", false, s, true))
+	golden(t, "rejection", renderRejection(blanket, "bob", false, s, true, DefaultWebURL))
 	s = defaults()
 	s.MinRole = "admin"
-	golden(t, "rejection_kept", renderRejection(allowSock, "bob", false, s, false))
+	golden(t, "rejection_kept", renderRejection(allowSock, "bob", false, s, false, DefaultWebURL))
 }
 
 // TestAuthorCannotGrantOwnException: an exception is a second person's

@@ -20,7 +20,7 @@ func FuzzParseRecord(f *testing.F) {
 	f.Add(recordPrefix + `{"v":1,"entries":[{"label":"` + "x`<!--" + `","approved_by":"@a","approved_at":"2025-03-04T10:01:00+05:00","findings":null,"revoked_at":"0001-01-01T00:00:00Z"}]}` + recordSuffix)
 	f.Add(recordPrefix + `{"v":1,"entries":[{"label":"l","rule":"privileged","findings":[{"fingerprint":"f","rule":"r","file":"a\n# b","line":-1,"service":"-->","justification":"` + "```" + `"}]}]}` + recordSuffix)
 	f.Add(recordPrefix + `{"v":1,"entries":[{"approved_at":"9999-12-31T23:59:59Z"}]}` + recordSuffix)
-	if body, err := RenderRecord(Record{Entries: []Entry{{Label: blanket, ApprovedBy: "alice", ApprovedAt: clock(1), Findings: inScope([]rules.Finding{sockWeb, hostileFinding()}, "")}}}, nil); err == nil {
+	if body, err := RenderRecord(Record{Entries: []Entry{{Label: blanket, ApprovedBy: "alice", ApprovedAt: clock(1), Findings: inScope([]rules.Finding{sockWeb, hostileFinding()}, "")}}}, nil, ""); err == nil {
 		f.Add(body)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
@@ -28,7 +28,7 @@ func FuzzParseRecord(f *testing.F) {
 		if !ok {
 			return
 		}
-		out, err := RenderRecord(rec, []rules.Finding{sockWeb})
+		out, err := RenderRecord(rec, []rules.Finding{sockWeb}, "")
 		if err != nil {
 			return // too large: nothing is written
 		}
@@ -36,7 +36,7 @@ func FuzzParseRecord(f *testing.F) {
 		if !ok || len(rec2.Entries) != len(rec.Entries) {
 			t.Fatalf("the rendered record does not read back:\n%s", out)
 		}
-		if again, err := RenderRecord(rec2, []rules.Finding{sockWeb}); err != nil || again != out {
+		if again, err := RenderRecord(rec2, []rules.Finding{sockWeb}, ""); err != nil || again != out {
 			t.Fatalf("rendering is not stable (%v):\n%s\n---\n%s", err, out, again)
 		}
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")

@@ -23,34 +23,54 @@ var login = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(\[bot\])?$`)
 // teamName matches "org/team-slug".
 var teamName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9_.-]{1,100}$`)
 
+// DefaultWebURL is github.com's web address, where profile and team links
+// point when the caller does not know the instance's.
+const DefaultWebURL = "https://github.com/"
+
+// web is the address of the GitHub instance's web pages, ending in "/":
+// https://github.com/, or https://HOST/ on GitHub Enterprise Server, so
+// that the links in comments reach the users and teams of the instance
+// that shows them.
+type web string
+
+func webRoot(u string) web {
+	if u == "" {
+		return DefaultWebURL
+	}
+	if !strings.HasSuffix(u, "/") {
+		u += "/"
+	}
+	return web(u)
+}
+
 // userRef names a user with a link to their profile but without an
 // @-mention: the record and the notes are edited on every run, and naming
 // approvers must not notify them each time. Anything that is not a login
 // (a record edited by hand) is shown as code.
-func userRef(user string) string {
+func (w web) userRef(user string) string {
 	if user == "" {
 		return "_someone unknown_"
 	}
 	if login.MatchString(user) && !strings.HasSuffix(user, "[bot]") {
-		return "[" + user + "](https://github.com/" + user + ")"
+		return "[" + user + "](" + string(w) + user + ")"
 	}
 	return mdsafe.CodeSpan(user, 60)
 }
 
 // mention names a user with an @-mention, which notifies them: used once,
 // for the person whose label was refused.
-func mention(user string) string {
+func (w web) mention(user string) string {
 	if login.MatchString(user) && !strings.HasSuffix(user, "[bot]") {
 		return "@" + user
 	}
-	return userRef(user)
+	return w.userRef(user)
 }
 
 // teamRef links a team ("org/slug") without mentioning it.
-func teamRef(team string) string {
+func (w web) teamRef(team string) string {
 	if teamName.MatchString(team) {
 		org, slug, _ := strings.Cut(team, "/")
-		return "[" + team + "](https://github.com/orgs/" + org + "/teams/" + slug + ")"
+		return "[" + team + "](" + string(w) + "orgs/" + org + "/teams/" + slug + ")"
 	}
 	return mdsafe.CodeSpan(team, 150)
 }

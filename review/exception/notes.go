@@ -10,15 +10,15 @@ import (
 
 // renderNote is the exception note of an inline comment (see
 // comment.SetException), naming the grants that cover its findings.
-func renderNote(approvals []Approval) string {
+func renderNote(approvals []Approval, w web) string {
 	var b strings.Builder
 	if len(approvals) == 1 {
 		a := approvals[0]
-		fmt.Fprintf(&b, "**Excepted** by %s on %s, through the label %s: ", userRef(a.ApprovedBy), when(a.ApprovedAt), mdsafe.CodeSpan(a.Label, maxLabel))
+		fmt.Fprintf(&b, "**Excepted** by %s on %s, through the label %s: ", w.userRef(a.ApprovedBy), when(a.ApprovedAt), mdsafe.CodeSpan(a.Label, maxLabel))
 	} else {
 		parts := make([]string, len(approvals))
 		for i, a := range approvals {
-			parts[i] = fmt.Sprintf("%s (by %s on %s)", mdsafe.CodeSpan(a.Label, maxLabel), userRef(a.ApprovedBy), when(a.ApprovedAt))
+			parts[i] = fmt.Sprintf("%s (by %s on %s)", mdsafe.CodeSpan(a.Label, maxLabel), w.userRef(a.ApprovedBy), when(a.ApprovedAt))
 		}
 		b.WriteString("**Excepted** through the labels " + join(parts) + ": ")
 	}
@@ -37,7 +37,7 @@ func renderNote(approvals []Approval) string {
 // so they learn why the label did nothing (or went away); the approvers
 // are named without a mention, as a refused label is not their business
 // until someone asks them.
-func renderRejection(label, appliedBy string, ownPR bool, s config.ExceptionSettings, removed bool) string {
+func renderRejection(label, appliedBy string, ownPR bool, s config.ExceptionSettings, removed bool, w web) string {
 	var b strings.Builder
 	b.WriteString("### Exception label not accepted\n\n")
 	why := "you may not grant exceptions in this repository"
@@ -45,14 +45,14 @@ func renderRejection(label, appliedBy string, ownPR bool, s config.ExceptionSett
 		why = "an exception cannot be granted by the author of the pull request it covers"
 	}
 	fmt.Fprintf(&b, "%s, you applied the label %s, but %s, so the label counts for nothing: it excepts no finding, and the check is not affected.",
-		mention(appliedBy), mdsafe.CodeSpan(label, maxLabel), why)
+		w.mention(appliedBy), mdsafe.CodeSpan(label, maxLabel), why)
 	if removed {
 		b.WriteString(" mountguard removed the label.\n")
 	} else {
 		b.WriteString(" The label stays on the pull request, but it counts only once an approver removes it and applies it again.\n")
 	}
 
-	who := whoMayApprove(s)
+	who := whoMayApprove(s, w)
 	if len(who) == 0 {
 		b.WriteString("\nNo one may grant exceptions in this repository: its mountguard configuration names no approvers.\n")
 		return b.String()

@@ -151,7 +151,7 @@ var ErrRecordTooLarge = errors.New("the exception record does not fit in a GitHu
 // and least needed first (messages, then justifications of revoked
 // entries, ...); fingerprints, rules and approvals are never dropped. If
 // those alone do not fit, RenderRecord fails rather than lose an approval.
-func RenderRecord(rec Record, blocking []rules.Finding) (string, error) {
+func RenderRecord(rec Record, blocking []rules.Finding, webURL string) (string, error) {
 	rec = normalize(rec)
 	var marker string
 	for level := 0; ; level++ {
@@ -168,7 +168,7 @@ func RenderRecord(rec Record, blocking []rules.Finding) (string, error) {
 			break
 		}
 	}
-	return renderVisible(rec, blocking, maxBody-len(marker)-1) + "\n" + marker + "\n", nil
+	return renderVisible(rec, blocking, maxBody-len(marker)-1, webRoot(webURL)) + "\n" + marker + "\n", nil
 }
 
 // normalize writes times in UTC and never leaves a list nil, so that a

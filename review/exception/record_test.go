@@ -65,7 +65,7 @@ func TestRecordRoundTrip(t *testing.T) {
 			RevokedAt: clock(2), RevokedBy: "carol"},
 		{Label: allowSock, Rule: rules.DockerSocket, ApprovedBy: "alice", ApprovedAt: clock(3), Findings: inScope([]rules.Finding{sockWeb, h, privCI}, rules.DockerSocket)},
 	}}
-	body, err := RenderRecord(rec, []rules.Finding{sockWeb})
+	body, err := RenderRecord(rec, []rules.Finding{sockWeb}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	if !strings.HasPrefix(body, "## "+RecordHeading+"\n") {
 		t.Errorf("heading: %q", body[:40])
 	}
-	again, err := RenderRecord(got, []rules.Finding{sockWeb})
+	again, err := RenderRecord(got, []rules.Finding{sockWeb}, "")
 	if err != nil || again != body {
 		t.Errorf("rendering the parsed record differs (%v):\n%s\n---\n%s", err, again, body)
 	}
@@ -107,7 +107,7 @@ func TestRecordSize(t *testing.T) {
 		return e
 	}
 	rec := Record{Entries: []Entry{entry(60, 1, true), entry(60, 3, false)}}
-	body, err := RenderRecord(rec, nil)
+	body, err := RenderRecord(rec, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestRecordSize(t *testing.T) {
 	}
 
 	huge := Record{Entries: []Entry{entry(5000, 1, false)}}
-	if _, err := RenderRecord(huge, nil); !errors.Is(err, ErrRecordTooLarge) {
+	if _, err := RenderRecord(huge, nil, ""); !errors.Is(err, ErrRecordTooLarge) {
 		t.Errorf("err = %v, want ErrRecordTooLarge", err)
 	}
 }
@@ -189,14 +189,14 @@ func TestWhoMayApprove(t *testing.T) {
 		"read":     "anyone with a role on this repository (read or higher)",
 	} {
 		s.MinRole = role
-		if got := whoMayApprove(s); len(got) != 1 || got[0] != want {
+		if got := whoMayApprove(s, DefaultWebURL); len(got) != 1 || got[0] != want {
 			t.Errorf("%s: %q", role, got)
 		}
 	}
 	s.MinRole = "owner"
 	s.Users = []string{"@alice", "x<y"}
 	s.Teams = []string{"acme/sec", "acme/ops"}
-	got := whoMayApprove(s)
+	got := whoMayApprove(s, DefaultWebURL)
 	want := []string{"the users [alice](https://github.com/alice) and `x<y`",
 		"members of the teams [acme/sec](https://github.com/orgs/acme/teams/sec) and [acme/ops](https://github.com/orgs/acme/teams/ops)"}
 	if !slices.Equal(got, want) {
@@ -208,10 +208,31 @@ func TestWhoMayApprove(t *testing.T) {
 func TestNoteGolden(t *testing.T) {
 	body := "**Error** · [Container runtime socket mounted](" + rules.DocURL(rules.DockerSocket) + ") (`docker-socket`)\n" +
 		"service \"web\" mounts the Docker API socket.\n\n" + comment.Marker{Fingerprints: fps(sockWeb)}.String() + "\n"
-	one := comment.SetException(body, renderNote([]Approval{{Label: allowSock, ApprovedBy: "alice", ApprovedAt: clock(1)}}))
-	two := comment.SetException(one, renderNote([]Approval{{Label: allowSock, ApprovedBy: "alice", ApprovedAt: clock(1)}, {Label: blanket, ApprovedBy: "carol", ApprovedAt: clock(2)}}))
+	one := comment.SetException(body, renderNote([]Approval{{Label: allowSock, ApprovedBy: "alice", ApprovedAt: clock(1)}}, DefaultWebURL))
+	two := comment.SetException(one, renderNote([]Approval{{Label: allowSock, ApprovedBy: "alice", ApprovedAt: clock(1)}, {Label: blanket, ApprovedBy: "carol", ApprovedAt: clock(2)}}, DefaultWebURL))
 	golden(t, "note", one+"\n=== two approvals ===\n\n"+two)
 	if comment.SetException(two, "") != body {
 		t.Errorf("removing the note does not restore the body")
+	}
+}
+
+// On GitHub Enterprise Server the links must reach the instance's own
+// users and teams, not github.com's namesakes.
+func TestLinksFollowTheInstance(t *testing.T) {
+	s := defaults()
+	s.MinRole = "owner"
+	s.Users = []string{"alice"}
+	s.Teams = []string{"acme/sec"}
+	for _, root := range []string{"https://ghe.example.com", "https://ghe.example.com/"} {
+		got := whoMayApprove(s, webRoot(root))
+		want := []string{"the user [alice](https://ghe.example.com/alice)",
+			"members of the team [acme/sec](https://ghe.example.com/orgs/acme/teams/sec)"}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: whoMayApprove = %q", root, got)
+		}
+	}
+	body, err := RenderRecord(Record{Entries: []Entry{{Label: blanket, ApprovedBy: "alice", ApprovedAt: clock(1)}}}, nil, "https://ghe.example.com/")
+	if err != nil || !strings.Contains(body, "[alice](https://ghe.example.com/alice)") || strings.Contains(body, "https://github.com/alice") {
+		t.Errorf("record on GHES links elsewhere (err %v):\n%s", err, body)
 	}
 }

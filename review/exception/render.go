@@ -34,10 +34,10 @@ const (
 
 const cappedItems = 10
 
-func renderVisible(rec Record, blocking []rules.Finding, budget int) string {
+func renderVisible(rec Record, blocking []rules.Finding, budget int, w web) string {
 	var s string
 	for _, d := range []detail{detailAll, detailCapped, detailCounts} {
-		if s = visible(rec, blocking, d); len(s) <= budget {
+		if s = visible(rec, blocking, d, w); len(s) <= budget {
 			return s
 		}
 	}
@@ -45,7 +45,7 @@ func renderVisible(rec Record, blocking []rules.Finding, budget int) string {
 	return cutLines(s, budget, "\n_The rest of the record is not shown; its hidden data below is complete._\n")
 }
 
-func visible(rec Record, blocking []rules.Finding, d detail) string {
+func visible(rec Record, blocking []rules.Finding, d detail, w web) string {
 	current := map[string]bool{}
 	for _, f := range blocking {
 		current[fingerprint(f)] = true
@@ -70,7 +70,7 @@ func visible(rec Record, blocking []rules.Finding, d detail) string {
 	}
 	for _, e := range active {
 		b.WriteString("\n#### " + mdsafe.CodeSpan(e.Label, maxLabel) + "\n\n")
-		fmt.Fprintf(&b, "Approved by %s on %s. ", userRef(e.ApprovedBy), when(e.ApprovedAt))
+		fmt.Fprintf(&b, "Approved by %s on %s. ", w.userRef(e.ApprovedBy), when(e.ApprovedAt))
 		switch {
 		case len(e.Findings) == 0 && e.Rule == "":
 			b.WriteString("The pull request had no blocking finding then, so it covers nothing.\n")
@@ -119,9 +119,9 @@ func visible(rec Record, blocking []rules.Finding, d detail) string {
 			shown = shown[len(shown)-2*cappedItems:]
 		}
 		for _, e := range shown {
-			fmt.Fprintf(&b, "- %s, approved by %s on %s, revoked on %s", mdsafe.CodeSpan(e.Label, maxLabel), userRef(e.ApprovedBy), when(e.ApprovedAt), when(e.RevokedAt))
+			fmt.Fprintf(&b, "- %s, approved by %s on %s, revoked on %s", mdsafe.CodeSpan(e.Label, maxLabel), w.userRef(e.ApprovedBy), when(e.ApprovedAt), when(e.RevokedAt))
 			if e.RevokedBy != "" {
-				b.WriteString(" by " + userRef(e.RevokedBy))
+				b.WriteString(" by " + w.userRef(e.RevokedBy))
 			}
 			if len(e.Findings) == 0 {
 				b.WriteString("; it covered nothing\n")
