@@ -159,6 +159,62 @@ func TestPRAuthorCannotApproveTheirOwnPullRequest(t *testing.T) {
 	}
 }
 
+// TestApproverWhoPushedCommitsCannotApprove: a maintainer who pushed a
+// commit into someone else's pull request would be approving their own
+// code. Their label is refused, removed and explained, and the check stays
+// red; an approver who wrote none of the commits can still grant it.
+func TestApproverWhoPushedCommitsCannotApprove(t *testing.T) {
+	h := newExceptionHarness(t)
+	// The lead pushes a commit into Codertocat's pull request.
+	sha, err := h.gh.AddCommit(owner, repo, githubtest.Commit{
+		Parents: []string{headCommit},
+		Message: "Pin the agent's image",
+		Files:   map[string]string{"compose.yaml": strings.Replace(headComposeFile, "agent:2", "agent:2.1", 1)},
+		Author:  &githubtest.Person{Login: "lead"},
+	})
+	must(t, err)
+	must(t, h.gh.SetPullRequestHead(owner, repo, prNumber, sha))
+	h.deliver("pull_request", "sync", payload(t, "pull_request.synchronize", func(d map[string]any) {
+		set(d, "pull_request.head.sha", sha)
+		set(d, "after", sha)
+		set(d, "pull_request.labels", []any{map[string]any{"name": needsLabel}})
+	}), testSecret)
+	h.waitRun(sha, 1)
+	const commitsRoute = "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits"
+	if n := h.gh.Count(commitsRoute); n != 0 {
+		t.Errorf("the commits were read %d times without an exception label", n)
+	}
+
+	h.label(blanketLabel, "lead", true, sha, 2)
+	if r := h.lastRun(sha); r.GetConclusion() != "failure" {
+		t.Errorf("the lead excepted their own commit: %s %q", r.GetConclusion(), r.GetOutput().GetTitle())
+	}
+	if slices.Contains(h.gh.IssueLabels(owner, repo, prNumber), blanketLabel) {
+		t.Errorf("the label was not removed: %v", h.gh.IssueLabels(owner, repo, prNumber))
+	}
+	comments := h.gh.IssueComments(owner, repo, prNumber)
+	want := "@lead, you applied the label `" + blanketLabel + "`, but you wrote commits in this pull request (" + sha[:7] + ")"
+	if len(comments) != 1 || !strings.Contains(comments[0].GetBody(), want) {
+		t.Fatalf("explanation: %+v\nwant it to contain %q", comments, want)
+	}
+	if h.record() != "" {
+		t.Error("a record was written for a refused label")
+	}
+	if n := h.gh.Count(commitsRoute); n != 1 {
+		t.Errorf("the commits were read %d times, want once", n)
+	}
+
+	// Someone with the role who wrote none of the commits may.
+	must(t, h.gh.SetRole(owner, repo, "carol", "admin"))
+	h.label(blanketLabel, "carol", true, sha, 3)
+	if r := h.lastRun(sha); r.GetConclusion() != "success" {
+		t.Errorf("an approver who wrote no commit was refused: %s %q", r.GetConclusion(), r.GetOutput().GetTitle())
+	}
+	if rec := h.record(); !strings.Contains(rec, "carol") {
+		t.Errorf("exception record:\n%s", rec)
+	}
+}
+
 func TestExceptionsCommandListsWhatWasGranted(t *testing.T) {
 	h := newExceptionHarness(t)
 	// A second repository of the same account, with its own pull request.

@@ -3,11 +3,13 @@
 // pull request, and the App keeps an audit trail of every grant in one
 // conversation comment, the exception record.
 //
-// A grant counts only when an approver applied the label, and it covers
-// the fingerprints of the blocking findings present at that moment: a
-// finding added later is not covered, even of the same rule, so a pull
-// request cannot be approved once and then grow. Removing the label
-// revokes the grant; the record keeps it, marked revoked.
+// A grant counts only when an approver applied the label, one who neither
+// opened the pull request nor wrote any of its commits (an exception is a
+// second person's decision), and it covers the fingerprints of the
+// blocking findings present at that moment: a finding added later is not
+// covered, even of the same rule, so a pull request cannot be approved
+// once and then grow. Removing the label revokes the grant; the record
+// keeps it, marked revoked.
 //
 // Everything fails closed: an error from GitHub returns an error and
 // grants nothing.
@@ -70,14 +72,45 @@ type Approval struct {
 	ApprovedAt time.Time
 }
 
-// Rejection is an exception label that does not count, as whoever applied
-// it may not grant exceptions (or no event says who did).
+// Reason says why an exception label counts for nothing.
+type Reason int
+
+const (
+	// UnknownApplier: no labeled event says who applied the label.
+	UnknownApplier Reason = iota + 1
+	// NotApprover: whoever applied it may not grant exceptions.
+	NotApprover
+	// PRAuthor: the pull request's author applied it; no one grants an
+	// exception to their own changes, approver or not.
+	PRAuthor
+	// CommitAuthor: an approver applied it who wrote commits in the pull
+	// request (a maintainer who pushed into someone else's branch), and
+	// would be approving their own code.
+	CommitAuthor
+)
+
+func (r Reason) String() string {
+	switch r {
+	case UnknownApplier:
+		return "unknown applier"
+	case NotApprover:
+		return "not an approver"
+	case PRAuthor:
+		return "author of the pull request"
+	case CommitAuthor:
+		return "author of commits in the pull request"
+	}
+	return fmt.Sprintf("Reason(%d)", int(r))
+}
+
+// Rejection is an exception label that does not count, and why.
 type Rejection struct {
 	Label     string
 	AppliedBy string // "" when no labeled event names who applied it
-	// OwnPR: the label was applied by the pull request's author, who may
-	// not grant an exception to their own changes, approver or not.
-	OwnPR bool
+	Reason    Reason
+	// Commits are, for CommitAuthor, the SHAs of the pull request's
+	// commits that AppliedBy wrote, oldest first.
+	Commits []string
 	// Commented reports that this run explained the rejection in a
 	// comment (it was the label's own labeled event); Removed that it took
 	// the label off.
@@ -125,6 +158,10 @@ type run struct {
 	appr  *approvers
 	evs   []LabelEvent
 	evsOK bool
+	// commits are the pull request's, read only when an approver's label
+	// would become a new grant.
+	commits   []Commit
+	commitsOK bool
 }
 
 // presentLabel is an exception label on the pull request.
@@ -333,7 +370,8 @@ func (r *run) revoke(ctx context.Context, rec *Record, onPR map[string]bool) []E
 
 // grant decides about one exception label on the pull request: it keeps
 // counting if a grant for it is active; otherwise it becomes a new grant
-// if an approver applied it (e), and is refused if not (rej; own when
+// if an approver who is neither the pull request's author nor the author
+// of any of its commits applied it (e), and is refused if not (rej; own when
 // this run is the label's own labeled event, which is the one run that
 // answers it, so that the answer is never repeated).
 func (r *run) grant(ctx context.Context, rec Record, p presentLabel, blocking []rules.Finding) (e *Entry, rej *Rejection, own bool, err error) {
@@ -360,11 +398,11 @@ func (r *run) grant(ctx context.Context, rec Record, p presentLabel, blocking []
 	}
 	if applier == "" {
 		r.log.Warn("exceptions: no event says who applied the label, so it counts for nothing", "label", p.name)
-		return nil, &Rejection{Label: p.name}, false, nil
+		return nil, &Rejection{Label: p.name, Reason: UnknownApplier}, false, nil
 	}
 	if r.pr.Author != "" && strings.EqualFold(applier, r.pr.Author) {
 		r.log.Info("exceptions: the pull request's author applied an exception label; it does not count", "label", p.name, "applied_by", applier)
-		return nil, &Rejection{Label: p.name, AppliedBy: applier, OwnPR: true}, own, nil
+		return nil, &Rejection{Label: p.name, AppliedBy: applier, Reason: PRAuthor}, own, nil
 	}
 	ok, err := r.appr.check(ctx, applier)
 	if err != nil {
@@ -374,7 +412,20 @@ func (r *run) grant(ctx context.Context, rec Record, p presentLabel, blocking []
 		if !own {
 			r.log.Info("exceptions: ignoring a label applied by someone who may not approve", "label", p.name, "applied_by", applier)
 		}
-		return nil, &Rejection{Label: p.name, AppliedBy: applier}, own, nil
+		return nil, &Rejection{Label: p.name, AppliedBy: applier, Reason: NotApprover}, own, nil
+	}
+	// Last, as it costs a request that only a would-be grant needs: an
+	// approver who wrote part of the change would be approving their own
+	// code, which the author rule alone misses when a maintainer pushed
+	// into someone else's pull request.
+	wrote, err := r.commitsBy(ctx, applier)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("checking whether %s, who applied the label %q, wrote commits in %s#%d (listing its commits): %w", applier, p.name, r.pr.Repo, r.pr.Number, err)
+	}
+	if len(wrote) > 0 {
+		r.log.Info("exceptions: an approver who wrote commits in the pull request applied an exception label; it does not count",
+			"label", p.name, "applied_by", applier, "commits", len(wrote), "first_commit", wrote[0])
+		return nil, &Rejection{Label: p.name, AppliedBy: applier, Reason: CommitAuthor, Commits: wrote}, own, nil
 	}
 	return &Entry{Label: p.name, Rule: p.rule, ApprovedBy: applier, ApprovedAt: at, Findings: inScope(blocking, p.rule)}, nil, false, nil
 }
@@ -395,6 +446,43 @@ func (r *run) lastEvent(ctx context.Context, action, label string) (LabelEvent, 
 		}
 	}
 	return LabelEvent{}, false, nil
+}
+
+// commitsBy returns the SHAs of the pull request's commits that user
+// wrote, oldest first. The commits are read at most once per run.
+//
+// Only a commit's author counts, as GitHub links it to an account: the
+// author wrote the change. Its committer may only have moved it (a
+// maintainer who rebased the branch, or GitHub itself for a commit made in
+// the web UI), and is not the person the exception is for. Merge commits
+// are skipped: the "Update branch" button, or a merge of the base branch,
+// records whoever pressed it as the author of a commit that brings in
+// changes already reviewed on the base. A commit whose email belongs to no
+// GitHub account has no login, so it names no one.
+func (r *run) commitsBy(ctx context.Context, user string) ([]string, error) {
+	if !r.commitsOK {
+		commits, truncated, err := r.gh.PullCommits(ctx, r.pr.Repo, r.pr.Number)
+		if err != nil {
+			// The caller says what for, and GitHub's client what failed.
+			return nil, err
+		}
+		if truncated {
+			// GitHub lists the oldest 250 only; the authors of the later
+			// ones cannot be checked. Refusing every label on such a pull
+			// request would leave it no way through, so the grant goes
+			// ahead on what is known, and the log says so.
+			r.log.Warn("exceptions: the pull request has more commits than GitHub lists; the authors of the later ones are not checked",
+				"listed", len(commits), "limit", MaxPullCommits)
+		}
+		r.commits, r.commitsOK = commits, true
+	}
+	var shas []string
+	for _, c := range r.commits {
+		if c.Parents <= 1 && c.Author != "" && strings.EqualFold(c.Author, user) {
+			shas = append(shas, c.SHA)
+		}
+	}
+	return shas, nil
 }
 
 // inScope records the blocking findings a new grant covers: all of them
@@ -449,12 +537,12 @@ func (r *run) writeRecord(ctx context.Context, rec Record, id int64, old string,
 // then (if configured) the label comes off.
 func (r *run) refuse(ctx context.Context, rej Rejection) (Rejection, error) {
 	s := r.opts.Settings
-	body := renderRejection(rej.Label, rej.AppliedBy, rej.OwnPR, s, s.RemoveUnauthorized, webRoot(r.opts.WebURL))
+	body := renderRejection(rej, s, s.RemoveUnauthorized, webRoot(r.opts.WebURL))
 	if _, err := r.gh.CreateIssueComment(ctx, r.pr.Repo, r.pr.Number, body); err != nil {
 		return rej, fmt.Errorf("explaining on %s#%d why the label %q does not count: %w", r.pr.Repo, r.pr.Number, rej.Label, err)
 	}
 	rej.Commented = true
-	r.log.Info("exceptions: refused a label", "label", rej.Label, "applied_by", rej.AppliedBy)
+	r.log.Info("exceptions: refused a label", "label", rej.Label, "applied_by", rej.AppliedBy, "reason", rej.Reason.String())
 	if s.RemoveUnauthorized {
 		if err := r.gh.RemoveLabel(ctx, r.pr.Repo, r.pr.Number, rej.Label); err != nil {
 			return rej, fmt.Errorf("removing the label %q that %s may not apply from %s#%d: %w", rej.Label, rej.AppliedBy, r.pr.Repo, r.pr.Number, err)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -212,8 +213,8 @@ func TestNonApprover(t *testing.T) {
 			if len(out.Covered) != 0 || len(out.Uncovered) != 1 || !out.NeedsReview || len(out.Active) != 0 {
 				t.Errorf("something was excepted: %+v", out)
 			}
-			want := Rejection{Label: blanket, AppliedBy: "bob", Commented: true, Removed: remove}
-			if len(out.Rejected) != 1 || out.Rejected[0] != want {
+			want := Rejection{Label: blanket, AppliedBy: "bob", Reason: NotApprover, Commented: true, Removed: remove}
+			if len(out.Rejected) != 1 || !reflect.DeepEqual(out.Rejected[0], want) {
 				t.Errorf("Rejected = %+v, want %+v", out.Rejected, want)
 			}
 			if len(g.comments) != 1 || len(g.records()) != 0 {
@@ -238,7 +239,7 @@ func TestNonApprover(t *testing.T) {
 			if len(out.Covered) != 0 || !out.NeedsReview {
 				t.Errorf("something was excepted: %+v", out)
 			}
-			if !remove && (len(out.Rejected) != 1 || out.Rejected[0] != Rejection{Label: blanket, AppliedBy: "bob"}) {
+			if !remove && (len(out.Rejected) != 1 || !reflect.DeepEqual(out.Rejected[0], Rejection{Label: blanket, AppliedBy: "bob", Reason: NotApprover})) {
 				t.Errorf("Rejected = %+v", out.Rejected)
 			}
 			if g.count("RemoveLabel") != 0 {
@@ -254,7 +255,7 @@ func TestUnknownApplier(t *testing.T) {
 	g := newFake()
 	g.labels = []string{blanket}
 	out := eval(t, g, 1, []rules.Finding{sockWeb}, Options{})
-	if len(out.Covered) != 0 || len(out.Rejected) != 1 || out.Rejected[0].AppliedBy != "" || g.count("CreateIssueComment") != 0 || g.count("Permission") != 0 {
+	if len(out.Covered) != 0 || len(out.Rejected) != 1 || out.Rejected[0].AppliedBy != "" || out.Rejected[0].Reason != UnknownApplier || g.count("CreateIssueComment") != 0 || g.count("Permission") != 0 {
 		t.Errorf("outcome %+v, calls %v", out, g.calls)
 	}
 }
@@ -546,7 +547,7 @@ func TestNoteIgnoresNonBlocking(t *testing.T) {
 
 func TestFailClosed(t *testing.T) {
 	boom := errors.New("502 Bad Gateway")
-	for _, method := range []string{"IssueLabels", "IssueComments", "LabelEvents", "Permission", "TeamMember", "CreateIssueComment", "ReviewComments", "EditComment", "AddLabels", "EnsureLabels"} {
+	for _, method := range []string{"IssueLabels", "IssueComments", "LabelEvents", "Permission", "TeamMember", "PullCommits", "CreateIssueComment", "ReviewComments", "EditComment", "AddLabels", "EnsureLabels"} {
 		t.Run(method, func(t *testing.T) {
 			g := newFake()
 			g.roles["alice"] = "triage"
@@ -677,10 +678,13 @@ func TestRejectionGolden(t *testing.T) {
 	s := defaults()
 	s.Users = []string{"carol", "dave"}
 	s.Teams = []string{"acme/security"}
-	golden(t, "rejection", renderRejection(blanket, "bob", false, s, true, DefaultWebURL))
+	golden(t, "rejection", renderRejection(Rejection{Label: blanket, AppliedBy: "bob", Reason: NotApprover}, s, true, DefaultWebURL))
+	golden(t, "rejection_author", renderRejection(Rejection{Label: blanket, AppliedBy: "bob", Reason: PRAuthor}, s, true, DefaultWebURL))
+	golden(t, "rejection_contributor", renderRejection(Rejection{Label: allowSock, AppliedBy: "carol", Reason: CommitAuthor,
+		Commits: []string{"3F9C2A1B7E4D5C6F8A9B0C1D2E3F4A5B6C7D8E9F", "not a sha", "0123456789abcdef0123456789abcdef01234567", "89abcdef0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210fedcba98"}}, s, true, DefaultWebURL))
 	s = defaults()
 	s.MinRole = "admin"
-	golden(t, "rejection_kept", renderRejection(allowSock, "bob", false, s, false, DefaultWebURL))
+	golden(t, "rejection_kept", renderRejection(Rejection{Label: allowSock, AppliedBy: "bob", Reason: NotApprover}, s, false, DefaultWebURL))
 }
 
 // TestAuthorCannotGrantOwnException: an exception is a second person's
@@ -698,7 +702,7 @@ func TestAuthorCannotGrantOwnException(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Covered) != 0 || !out.NeedsReview || len(out.Rejected) != 1 || !out.Rejected[0].OwnPR {
+	if len(out.Covered) != 0 || !out.NeedsReview || len(out.Rejected) != 1 || out.Rejected[0].Reason != PRAuthor {
 		t.Fatalf("the author excepted their own finding: %+v", out)
 	}
 	if len(g.comments) != 1 || !strings.Contains(g.comments[0].Body, "cannot be granted by the author") {
@@ -736,5 +740,170 @@ func TestMissedUnlabeledWithoutAnyLabelLeft(t *testing.T) {
 	}
 	if len(out.Covered) != 0 || !out.NeedsReview {
 		t.Errorf("outcome %+v", out)
+	}
+}
+
+// Commit SHAs for the commit-author tests.
+const (
+	shaAuthor = "1111111111111111111111111111111111111111"
+	shaLead   = "2222222222222222222222222222222222222222"
+	shaMerge  = "3333333333333333333333333333333333333333"
+)
+
+// TestCommitAuthorCannotGrant: an approver who wrote commits in someone
+// else's pull request would be approving their own code. Only the
+// commit's GitHub author counts: not its committer, not a merge commit's
+// author, not a commit linked to no account.
+func TestCommitAuthorCannotGrant(t *testing.T) {
+	tests := []struct {
+		name      string
+		commits   []Commit
+		truncated bool
+		refused   []string // the lead's commits named in the refusal; nil when granted
+	}{
+		{"the applier wrote a commit",
+			[]Commit{{SHA: shaAuthor, Author: "dev", Committer: "dev", Parents: 1}, {SHA: shaLead, Author: "lead", Committer: "lead", Parents: 1}},
+			false, []string{shaLead}},
+		{"logins compare without case",
+			[]Commit{{SHA: shaLead, Author: "LEAD", Committer: "web-flow", Parents: 1}},
+			false, []string{shaLead}},
+		{"a root commit has no parent and is no merge",
+			[]Commit{{SHA: shaLead, Author: "lead", Parents: 0}},
+			false, []string{shaLead}},
+		{"the applier only committed (rebased) someone else's commits",
+			[]Commit{{SHA: shaAuthor, Author: "dev", Committer: "lead", Parents: 1}},
+			false, nil},
+		{"the applier authored only a merge commit (Update branch)",
+			[]Commit{{SHA: shaAuthor, Author: "dev", Committer: "dev", Parents: 1}, {SHA: shaMerge, Author: "lead", Committer: "web-flow", Parents: 2}},
+			false, nil},
+		{"a commit whose email is linked to no account names no one",
+			[]Commit{{SHA: shaAuthor, Author: "", Committer: "", Parents: 1}},
+			false, nil},
+		{"no commits",
+			nil, false, nil},
+		{"a truncated list is checked as far as it goes",
+			[]Commit{{SHA: shaAuthor, Author: "dev", Committer: "dev", Parents: 1}},
+			true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newFake()
+			g.roles["lead"] = "maintain"
+			g.commits, g.truncated = tt.commits, tt.truncated
+			g.label(blanket, "lead", 1)
+			dev := pr
+			dev.Author = "dev"
+			opts := labeled(blanket, "lead")
+			opts.Settings = defaults()
+			opts.Now = func() time.Time { return clock(1) }
+			g.calls = nil
+			out, err := Evaluate(context.Background(), g, dev, []rules.Finding{sockWeb}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := g.count("PullCommits"); n != 1 {
+				t.Errorf("PullCommits called %d times, want 1", n)
+			}
+			if tt.refused == nil {
+				if len(out.Covered) != 1 || out.NeedsReview || len(out.Rejected) != 0 || len(g.records()) != 1 {
+					t.Errorf("the approver was refused: %+v", out)
+				}
+				return
+			}
+			want := Rejection{Label: blanket, AppliedBy: "lead", Reason: CommitAuthor, Commits: tt.refused, Commented: true, Removed: true}
+			if len(out.Rejected) != 1 || !reflect.DeepEqual(out.Rejected[0], want) {
+				t.Errorf("Rejected = %+v, want %+v", out.Rejected, want)
+			}
+			if len(out.Covered) != 0 || !out.NeedsReview || len(out.Active) != 0 || len(g.records()) != 0 {
+				t.Errorf("something was excepted: %+v", out)
+			}
+			if slices.Contains(g.labels, blanket) {
+				t.Errorf("the label was not removed: %v", g.labels)
+			}
+			if len(g.comments) != 1 || !strings.Contains(g.comments[0].Body, "@lead, you applied the label `"+blanket+"`, but you wrote commits in this pull request (2222222)") {
+				t.Errorf("comment: %+v", g.comments)
+			}
+		})
+	}
+}
+
+// TestCommitsReadOnlyForANewGrant: the commits cost a request, made only
+// when an approver's label would become a new grant, and at most once a
+// run.
+func TestCommitsReadOnlyForANewGrant(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(g *fakeGH) (Options, pullreq.PullRequest)
+		want  int // PullCommits calls
+	}{
+		{"already active grant", func(g *fakeGH) (Options, pullreq.PullRequest) {
+			g.roles["alice"] = "admin"
+			g.label(blanket, "alice", 1)
+			if _, err := evalErr(g, 1, []rules.Finding{sockWeb}, labeled(blanket, "alice")); err != nil {
+				t.Fatal(err)
+			}
+			return Options{}, pr
+		}, 0},
+		{"applier without a role", func(g *fakeGH) (Options, pullreq.PullRequest) {
+			g.label(blanket, "bob", 1)
+			return labeled(blanket, "bob"), pr
+		}, 0},
+		{"applier below min_role", func(g *fakeGH) (Options, pullreq.PullRequest) {
+			g.roles["bob"] = "write"
+			g.label(blanket, "bob", 1)
+			return labeled(blanket, "bob"), pr
+		}, 0},
+		{"the pull request's author", func(g *fakeGH) (Options, pullreq.PullRequest) {
+			g.roles["alice"] = "admin"
+			g.label(blanket, "alice", 1)
+			own := pr
+			own.Author = "alice"
+			return labeled(blanket, "alice"), own
+		}, 0},
+		{"no event says who applied it", func(g *fakeGH) (Options, pullreq.PullRequest) {
+			g.labels = []string{blanket}
+			return Options{}, pr
+		}, 0},
+		{"two approvers' labels, one read", func(g *fakeGH) (Options, pullreq.PullRequest) {
+			g.roles["alice"] = "admin"
+			g.roles["carol"] = "maintain"
+			g.label(blanket, "alice", 1)
+			g.label(allowSock, "carol", 2)
+			return Options{}, pr
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newFake()
+			g.commits = []Commit{{SHA: shaAuthor, Author: "dev", Parents: 1}}
+			opts, p := tt.setup(g)
+			opts.Settings = defaults()
+			opts.Now = func() time.Time { return clock(5) }
+			g.calls = nil
+			if _, err := Evaluate(context.Background(), g, p, []rules.Finding{sockWeb}, opts); err != nil {
+				t.Fatal(err)
+			}
+			if n := g.count("PullCommits"); n != tt.want {
+				t.Errorf("PullCommits called %d times, want %d (calls %v)", n, tt.want, g.calls)
+			}
+		})
+	}
+}
+
+func TestCommitRefs(t *testing.T) {
+	tests := []struct {
+		shas []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"<script>", "abc"}, ""},
+		{[]string{shaLead}, " (2222222)"},
+		{[]string{shaAuthor, shaLead}, " (1111111 and 2222222)"},
+		{[]string{shaAuthor, shaLead, shaMerge, shaAuthor, shaLead}, " (1111111, 2222222, 3333333 and 2 more)"},
+	}
+	for _, tt := range tests {
+		if got := commitRefs(tt.shas); got != tt.want {
+			t.Errorf("commitRefs(%q) = %q, want %q", tt.shas, got, tt.want)
+		}
 	}
 }

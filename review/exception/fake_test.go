@@ -21,9 +21,13 @@ type fakeGH struct {
 	repoLabels map[string]LabelSpec
 	comments   []IssueComment
 	review     []pullreq.Comment
-	nextID     int64
-	calls      []string
-	fail       map[string]error
+	// commits are the pull request's, oldest first; truncated says
+	// GitHub would list only some of them.
+	commits   []Commit
+	truncated bool
+	nextID    int64
+	calls     []string
+	fail      map[string]error
 }
 
 func newFake() *fakeGH {
@@ -58,6 +62,16 @@ func (g *fakeGH) LabelEvents(ctx context.Context, repo pullreq.Repo, number int)
 		return nil, err
 	}
 	return slices.Clone(g.events), nil
+}
+
+func (g *fakeGH) PullCommits(ctx context.Context, repo pullreq.Repo, number int) ([]Commit, bool, error) {
+	if err := g.call("PullCommits"); err != nil {
+		return nil, false, err
+	}
+	// GitHub's cap: the oldest MaxPullCommits, whatever the pull
+	// request's size.
+	commits := g.commits[:min(len(g.commits), MaxPullCommits)]
+	return slices.Clone(commits), g.truncated || len(g.commits) > MaxPullCommits, nil
 }
 
 func (g *fakeGH) Permission(ctx context.Context, repo pullreq.Repo, user string) (string, error) {

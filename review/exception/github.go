@@ -31,6 +31,23 @@ type IssueComment struct {
 	ByApp bool
 }
 
+// MaxPullCommits is how many commits GitHub lists for a pull request: "a
+// maximum of 250", the oldest, whatever the pull request's size.
+const MaxPullCommits = 250
+
+// Commit is one commit of a pull request, as GitHub lists it.
+type Commit struct {
+	SHA string
+	// Author is the login of the GitHub account that GitHub links the
+	// commit's git author to (by email), and Committer the committer's;
+	// "" when the email belongs to no account, which GitHub shows as a
+	// null author.
+	Author, Committer string
+	// Parents is how many parents the commit has: more than one makes it
+	// a merge commit.
+	Parents int
+}
+
 // GitHub is what the exceptions workflow needs from GitHub; the App's
 // implementation is webhook/ghapi.Client.
 type GitHub interface {
@@ -39,6 +56,10 @@ type GitHub interface {
 	// LabelEvents lists the labeled/unlabeled events of the pull request,
 	// oldest first (all pages).
 	LabelEvents(ctx context.Context, repo pullreq.Repo, number int) ([]LabelEvent, error)
+	// PullCommits lists the pull request's commits, oldest first (all
+	// pages). GitHub lists at most MaxPullCommits; truncated reports that
+	// the pull request has more, whose authors the list cannot show.
+	PullCommits(ctx context.Context, repo pullreq.Repo, number int) (commits []Commit, truncated bool, err error)
 	// Permission returns the user's role on the repository: GitHub's
 	// role_name (admin, maintain, write, triage, read, or a custom role's
 	// name), "" when the user has none.

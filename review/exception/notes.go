@@ -32,20 +32,25 @@ func renderNote(approvals []Approval, w web) string {
 	return b.String()
 }
 
-// renderRejection is the comment that answers an exception label applied
-// by someone who may not grant exceptions. It mentions that person, once,
-// so they learn why the label did nothing (or went away); the approvers
-// are named without a mention, as a refused label is not their business
-// until someone asks them.
-func renderRejection(label, appliedBy string, ownPR bool, s config.ExceptionSettings, removed bool, w web) string {
+// renderRejection is the comment that answers an exception label that
+// does not count. It mentions whoever applied it, once, so they learn why
+// the label did nothing (or went away); the approvers are named without a
+// mention, as a refused label is not their business until someone asks
+// them.
+func renderRejection(rej Rejection, s config.ExceptionSettings, removed bool, w web) string {
 	var b strings.Builder
 	b.WriteString("### Exception label not accepted\n\n")
-	why := "you may not grant exceptions in this repository"
-	if ownPR {
+	var why string
+	switch rej.Reason {
+	case PRAuthor:
 		why = "an exception cannot be granted by the author of the pull request it covers"
+	case CommitAuthor:
+		why = "you wrote commits in this pull request" + commitRefs(rej.Commits) + ", and an exception must be granted by someone who did not"
+	default:
+		why = "you may not grant exceptions in this repository"
 	}
 	fmt.Fprintf(&b, "%s, you applied the label %s, but %s, so the label counts for nothing: it excepts no finding, and the check is not affected.",
-		w.mention(appliedBy), mdsafe.CodeSpan(label, maxLabel), why)
+		w.mention(rej.AppliedBy), mdsafe.CodeSpan(rej.Label, maxLabel), why)
 	if removed {
 		b.WriteString(" mountguard removed the label.\n")
 	} else {
@@ -61,11 +66,36 @@ func renderRejection(label, appliedBy string, ownPR bool, s config.ExceptionSett
 	for _, w := range who {
 		b.WriteString("- " + w + "\n")
 	}
+	// Whatever the reason, the next person asked must not be refused in
+	// turn: say that the author and whoever wrote commits are out.
+	const someone = "If the findings need an exception, ask one of them who neither opened this pull request nor wrote any of its commits to review it"
 	if removed {
-		b.WriteString("\nIf the findings need an exception, ask one of them to review the pull request and apply the label.")
+		b.WriteString("\n" + someone + " and apply the label.")
 	} else {
-		b.WriteString("\nIf the findings need an exception, ask one of them to review the pull request, then remove the label and apply it again.")
+		b.WriteString("\n" + someone + ", then remove the label and apply it again.")
 	}
 	b.WriteString(" An exception covers only the findings present when it is granted.\n")
 	return b.String()
+}
+
+// maxCommitRefs bounds the commits a rejection names.
+const maxCommitRefs = 3
+
+// commitRefs names commits by their short SHA, which GitHub links to the
+// commit, in parentheses: " (3f9c2a1, 9b0c1d2 and 4 more)". Anything
+// that is not a SHA is left out rather than trusted into the comment.
+func commitRefs(shas []string) string {
+	var refs []string
+	for _, sha := range shas {
+		if len(sha) >= 7 && strings.Trim(strings.ToLower(sha), "0123456789abcdef") == "" {
+			refs = append(refs, strings.ToLower(sha[:7]))
+		}
+	}
+	if len(refs) == 0 {
+		return ""
+	}
+	if more := len(refs) - maxCommitRefs; more > 0 {
+		refs = append(refs[:maxCommitRefs], fmt.Sprintf("%d more", more))
+	}
+	return " (" + join(refs) + ")"
 }

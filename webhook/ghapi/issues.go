@@ -136,6 +136,44 @@ func (c *Client) LabelEvents(ctx context.Context, repo pullreq.Repo, number int)
 	return out, nil
 }
 
+// PullCommits lists the pull request's commits, oldest first, 100 a page:
+// at most GitHub's 250 (exception.MaxPullCommits). When it gets exactly
+// that many, it reads the pull request's own count of commits, one more
+// request that only a pull request of 250 commits or more costs, to tell
+// whether the list was cut short (truncated).
+func (c *Client) PullCommits(ctx context.Context, repo pullreq.Repo, number int) ([]exception.Commit, bool, error) {
+	op := fmt.Sprintf("listing the commits of %s#%d", repo, number)
+	opts := &github.ListOptions{PerPage: perPage}
+	maxPages := (exception.MaxPullCommits + perPage - 1) / perPage
+	commits, more, err := pages(maxPages, func(page int) ([]*github.RepositoryCommit, *github.Response, error) {
+		opts.Page = page
+		return c.gh.PullRequests.ListCommits(ctx, repo.Owner, repo.Name, number, opts)
+	})
+	if err != nil {
+		return nil, false, classify(op, err)
+	}
+	out := make([]exception.Commit, 0, len(commits))
+	for _, rc := range commits {
+		// author and committer are null when GitHub links the git
+		// identity's email to no account: the login is then "".
+		out = append(out, exception.Commit{
+			SHA:       rc.GetSHA(),
+			Author:    rc.GetAuthor().GetLogin(),
+			Committer: rc.GetCommitter().GetLogin(),
+			Parents:   len(rc.Parents),
+		})
+	}
+	truncated := more
+	if !truncated && len(out) >= exception.MaxPullCommits {
+		pr, _, err := c.gh.PullRequests.Get(ctx, repo.Owner, repo.Name, number)
+		if err != nil {
+			return nil, false, classify(fmt.Sprintf("%s: reading how many commits it has", op), err)
+		}
+		truncated = pr.GetCommits() > len(out)
+	}
+	return out, truncated, nil
+}
+
 // Permission returns the user's role on the repository: role_name
 // (admin, maintain, write, triage, read, or a custom role's name), or
 // permission when GitHub sends no role_name. A user with no access

@@ -70,6 +70,7 @@ func TestRoutesOfTheExceptionsCalls(t *testing.T) {
 		{"https://api.github.com/repos/octo/cat/issues/12/comments", "/repos/{owner}/{repo}/issues/{number}/comments"},
 		{"https://api.github.com/repos/octo/cat/issues/comments/555", "/repos/{owner}/{repo}/issues/comments/{comment_id}"},
 		{"https://api.github.com/repos/octo/cat/pulls/12/requested_reviewers", "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers"},
+		{"https://api.github.com/repos/octo/cat/pulls/12/commits?per_page=100&page=3", "/repos/{owner}/{repo}/pulls/{number}/commits"},
 		{"https://api.github.com/search/issues?q=is%3Apr", "/search/issues"},
 		{"https://api.github.com/orgs/octo/repos", "/orgs/{org}/repos"},
 		{"https://api.github.com/users/alice/repos", "/users/{username}/repos"},

@@ -31,9 +31,13 @@
 // For the exceptions workflow it also serves labels (the repository's,
 // and a pull request's through the issues API, with labeled/unlabeled
 // issue events), conversation comments, collaborator permissions, team
-// memberships, review requests and GET /search/issues with its own rate
-// limit. A test sets up who may do what and what people do in the UI:
+// memberships, review requests, a pull request's commits (those of its
+// head that its base branch lacks, at most 250, each with the account
+// that wrote it: Commit.Author, the pull request's author when nil) and
+// GET /search/issues with its own rate limit. A test sets up who may do
+// what and what people do in the UI:
 //
+//	gh.AddCommit("acme", "api", githubtest.Commit{Parents: []string{head}, Files: files, Author: &githubtest.Person{Login: "lead"}})
 //	gh.AddTeam(githubtest.Team{Org: "acme", Slug: "security", Members: []string{"lead"}, Repos: map[string]string{"acme/api": "maintain"}})
 //	gh.SetRole("acme", "api", "dev", "write")
 //	gh.AddLabel("acme", "api", githubtest.Label{Name: "mountguard: exception"})

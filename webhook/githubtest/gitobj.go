@@ -141,17 +141,17 @@ func joinPath(dir, name string) string {
 	return dir + "/" + name
 }
 
-// commitSHA derives a commit's ID the way git would for this tree, parents
-// and message, with a fixed author and date, so a test that gives no SHA
-// still gets stable ones.
-func commitSHA(treeSHA string, parents []string, message string) string {
+// commitSHA derives a commit's ID the way git would for this tree,
+// parents, message, author and committer, with a fixed date (and a fixed
+// identity for a commit whose author is the pull request's, unknown until
+// it is listed), so a test that gives no SHA still gets stable ones.
+func commitSHA(treeSHA string, parents []string, message string, author, committer *identity) string {
 	var b strings.Builder
 	b.WriteString("tree " + treeSHA + "\n")
 	for _, p := range parents {
 		b.WriteString("parent " + p + "\n")
 	}
-	const who = "githubtest <githubtest@example.com> 1700000000 +0000"
-	b.WriteString("author " + who + "\ncommitter " + who + "\n\n" + message + "\n")
+	b.WriteString("author " + author.gitLine() + "\ncommitter " + committer.gitLine() + "\n\n" + message + "\n")
 	return gitHash("commit", []byte(b.String()))
 }
 

@@ -119,7 +119,7 @@ func (s *Server) pullJSON(p *pull) *github.PullRequest {
 		MergeableState:      github.String("unknown"),
 		Comments:            github.Int(p.visibleIssueComments()),
 		ReviewComments:      github.Int(reviewComments),
-		Commits:             github.Int(1),
+		Commits:             github.Int(s.pullCommitCount(p)),
 		Additions:           github.Int(adds),
 		Deletions:           github.Int(dels),
 		ChangedFiles:        github.Int(len(p.files)),

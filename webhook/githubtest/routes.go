@@ -57,6 +57,7 @@ var routes = []*route{
 	ep("DELETE", "/repos/{owner}/{repo}/pulls/comments/{comment_id}", (*Server).deleteComment),
 	ep("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", (*Server).getPull),
 	ep("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", (*Server).listPullFiles),
+	ep("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/commits", (*Server).listPullCommits),
 	ep("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", (*Server).listComments),
 	ep("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", (*Server).createComment),
 	ep("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies", (*Server).createReply),

@@ -34,6 +34,25 @@ type Commit struct {
 	Message string
 	// Files maps each path ("dir/compose.yaml") to its content.
 	Files map[string]string
+	// Author wrote the commit and Committer committed it (the Author
+	// when nil, as for a commit no one rebased). A commit without an
+	// Author is listed as written by the author of the pull request it
+	// belongs to, the usual case.
+	Author, Committer *Person
+}
+
+// Person is a commit's author or committer, for Commit.
+type Person struct {
+	// Login is the GitHub account that GitHub links the commit to, by
+	// its email. Empty means the email belongs to no account: the API
+	// then shows the author (or committer) as null, with only the git
+	// identity in commit.author.
+	Login string
+	// Name and Email are the git identity; empty, they are the login and
+	// GitHub's noreply address for the account
+	// ("<id>+<login>@users.noreply.github.com"), or "Someone" and
+	// "someone@example.com" without a login.
+	Name, Email string
 }
 
 // PullRequest describes a pull request for AddPullRequest. Its file list
@@ -186,6 +205,9 @@ type commitObj struct {
 	parents []string
 	message string
 	snap    *snapshot
+	// author and committer are nil for a commit written by the author of
+	// the pull request it is listed in.
+	author, committer *identity
 }
 
 // AddRepo creates a repository.
@@ -247,13 +269,18 @@ func (s *Server) AddCommit(owner, repoName string, c Commit) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	author := s.identityOf(c.Author)
+	committer := author
+	if c.Committer != nil {
+		committer = s.identityOf(c.Committer)
+	}
 	sha := strings.ToLower(c.SHA)
 	if sha == "" {
-		sha = commitSHA(snap.root.sha, c.Parents, c.Message)
+		sha = commitSHA(snap.root.sha, c.Parents, c.Message, author, committer)
 	} else if !isSHA(sha) {
 		return "", fmt.Errorf("githubtest: commit SHA %q is not 40 hex digits", c.SHA)
 	}
-	r.addCommit(&commitObj{sha: sha, parents: c.Parents, message: c.Message, snap: snap})
+	r.addCommit(&commitObj{sha: sha, parents: c.Parents, message: c.Message, snap: snap, author: author, committer: committer})
 	return sha, nil
 }
 
