@@ -23,10 +23,18 @@ func NoComposeChanges() (conclusion string, out Output) {
 // used: it fails, because reviewing with defaults could pass what the
 // configuration forbids, and it points at the line to fix. line is 0 when
 // the error has no line; msg is the parser's message.
-func InvalidConfig(path string, line int, msg string) (conclusion string, out Output, annotations []Annotation) {
+//
+// repo is "" for a file of the repository under review, or the
+// repository the file came from (the organisation's .github): an
+// annotation can only point into the commit under review, so that file is
+// named in the summary instead.
+func InvalidConfig(repo, path string, line int, msg string) (conclusion string, out Output, annotations []Annotation) {
 	where := "The configuration"
 	if path != "" {
 		where = code(path, maxPath)
+		if repo != "" {
+			where += " in " + code(repo, maxPath)
+		}
 	}
 	var b strings.Builder
 	b.WriteString("mountguard could not use its configuration, so it did not review this commit.\n\n")
@@ -39,15 +47,24 @@ func InvalidConfig(path string, line int, msg string) (conclusion string, out Ou
 		reason = "invalid configuration"
 	}
 	b.WriteString(":** " + reason + "\n\n")
-	b.WriteString("mountguard reads its configuration from the pull request's base branch, so that a pull request " +
-		"cannot weaken its own review. Correct the file there, then re-run this check or push a new commit.\n")
+	if repo == "" {
+		b.WriteString("mountguard reads its configuration from the pull request's base branch, so that a pull request " +
+			"cannot weaken its own review. Correct the file there, then re-run this check or push a new commit.\n")
+	} else {
+		b.WriteString("This repository has no configuration of its own, so mountguard uses the organization's, from the default branch of " +
+			code(repo, maxPath) + ". Correct the file there (or give this repository its own on the base branch), " +
+			"then re-run this check or push a new commit.\n")
+	}
 
 	title := "Invalid configuration"
-	if path != "" {
+	switch {
+	case repo != "":
+		title += " in " + oneLine(repo)
+	case path != "":
 		title += " in " + oneLine(path)
 	}
 	out = Output{Title: clip(title, MaxOutputTitle), Summary: b.String()}
-	if path != "" {
+	if path != "" && repo == "" {
 		message := strings.TrimSpace(sanitize(msg))
 		if message == "" {
 			message = "invalid configuration"

@@ -177,16 +177,24 @@ func TestOutcomesGolden(t *testing.T) {
 		golden(t, "no_compose_changes", document(conclusion, out, nil))
 	})
 	t.Run("invalid_config", func(t *testing.T) {
-		conclusion, out, anns := InvalidConfig(".github/mountguard.yml", 7,
+		conclusion, out, anns := InvalidConfig("", ".github/mountguard.yml", 7,
 			`rules: unknown rule "docker-sock" (did you mean "docker-socket"?)`)
 		checkOutput(t, out)
 		checkAnnotations(t, anns)
 		golden(t, "invalid_config", document(conclusion, out, anns))
 	})
+	t.Run("invalid_org_config", func(t *testing.T) {
+		conclusion, out, anns := InvalidConfig("acme/.github", ".github/mountguard.yml", 3, `fail_on: "red" is not one of error, warning, notice, never`)
+		checkOutput(t, out)
+		if len(anns) != 0 {
+			t.Errorf("%d annotations on a file outside the commit under review", len(anns))
+		}
+		golden(t, "invalid_org_config", document(conclusion, out, anns))
+	})
 }
 
 func TestInvalidConfigWithoutPlace(t *testing.T) {
-	conclusion, out, anns := InvalidConfig("", 0, "")
+	conclusion, out, anns := InvalidConfig("", "", 0, "")
 	if conclusion != ConclusionFailure || len(anns) != 0 {
 		t.Errorf("got %s with %d annotations, want failure with none", conclusion, len(anns))
 	}

@@ -208,8 +208,11 @@ func failOutput(conclusion string, reason error) Output {
 		"errors of the network or of GitHub's API usually pass. If this one comes back, send the address of this page " +
 		"to whoever runs mountguard for your organization.\n\n")
 	if conclusion == ConclusionNeutral {
-		b.WriteString("The conclusion is _neutral_, as the configuration asks (`error_conclusion`): it does not block merging, " +
-			"though nothing was reviewed.\n")
+		// Also reached when the configuration could not be read, so this
+		// must not claim the configuration asked for it.
+		b.WriteString("The conclusion is _neutral_: it does not block merging, though nothing was reviewed. " +
+			"`error_conclusion: failure` in the configuration makes review errors block instead, " +
+			"once the configuration itself can be read.\n")
 	} else {
 		b.WriteString("The conclusion is _failure_ (`error_conclusion`): where this check is required, the pull request " +
 			"cannot be merged until a review succeeds.\n")

@@ -70,7 +70,9 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name := github.WebHookType(r)
 	delivery := github.DeliveryID(r)
-	log := in.log.With("delivery", delivery, "event", name)
+	// Both headers are read before the signature is checked: anyone's to
+	// write, so they are cut short in the logs.
+	log := in.log.With("delivery", clipHeader(delivery), "event", clipHeader(name))
 	outcome := func(o string) { in.metrics.delivery(name, o) }
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPayload))
@@ -232,4 +234,13 @@ func orDiscard(l *slog.Logger) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return l
+}
+
+// clipHeader bounds an unauthenticated header value in a log line.
+func clipHeader(v string) string {
+	const limit = 100
+	if len(v) > limit {
+		return v[:limit] + "…"
+	}
+	return v
 }

@@ -27,9 +27,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Review jobs waiting in the queue.",
 		}),
 		jobs: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "mountguard_job_duration_seconds",
-			Help:    "Time to review one webhook event, by outcome (ok, error, panic, superseded).",
-			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
+			Name: "mountguard_job_duration_seconds",
+			Help: "Time to review one webhook event, by outcome (ok, error, panic, superseded, dropped).",
+			// 50ms to 819s: the last bucket lies past the default job
+			// timeout (10m), so reviews that run into it are visible.
+			Buckets: prometheus.ExponentialBuckets(0.05, 2, 15),
 		}, []string{"outcome"}),
 		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mountguard_check_runs_total",
@@ -40,8 +42,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
+// countedEvents are the event names deliveries are counted under; any
+// other is counted as "other". The name comes from a request header that
+// is read before the signature is checked, so taking it as it comes would
+// let anyone create series without end.
+var countedEvents = map[string]bool{
+	"pull_request": true, "check_run": true, "check_suite": true, "ping": true,
+	"installation": true, "installation_repositories": true, "github_app_authorization": true,
+}
+
 func (m *Metrics) delivery(event, outcome string) {
 	if m != nil {
+		if !countedEvents[event] {
+			event = "other"
+		}
 		m.deliveries.WithLabelValues(event, outcome).Inc()
 	}
 }

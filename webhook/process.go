@@ -80,6 +80,7 @@ type Processor struct {
 
 type orgConfig struct {
 	cfg     *config.Config
+	err     *configError // an invalid file is remembered too
 	fetched time.Time
 }
 
@@ -113,7 +114,7 @@ var automaticTriggers = map[string]bool{
 // Process reviews every pull request of ev. A panic is turned into an
 // error; the check runs it created are completed either way.
 func (p *Processor) Process(ctx context.Context, ev Event) error {
-	log := p.log.With("delivery", ev.Delivery, "event", ev.Name, "installation", ev.Installation, "repo", ev.Repo.String(), "sha", ev.HeadSHA)
+	log := p.log.With("delivery", ev.Delivery, "action", ev.Name, "installation", ev.Installation, "repo", ev.Repo.String(), "sha", ev.HeadSHA)
 	gh := p.opts.Client(ev.Installation)
 	prs, err := p.pullRequests(ctx, gh, ev)
 	if err != nil {
@@ -223,10 +224,9 @@ func (p *Processor) reviewOne(ctx context.Context, gh Client, pr pullreq.PullReq
 	cfg, source, err := p.config(ctx, gh, pr)
 	var cerr *configError
 	if errors.As(err, &cerr) {
-		conclusion, out, ann := checks.InvalidConfig(cerr.path, cerr.err.Line, cerr.err.Msg)
-		log.Warn("invalid configuration", "path", cerr.path, "line", cerr.err.Line, "error", cerr.err.Msg)
-		p.opts.Metrics.checkRun(conclusion)
-		return rep.Complete(ctx, conclusion, out, ann)
+		conclusion, out, ann := checks.InvalidConfig(cerr.repo, cerr.path, cerr.err.Line, cerr.err.Msg)
+		log.Warn("invalid configuration", "config_repo", cerr.repo, "path", cerr.path, "line", cerr.err.Line, "error", cerr.err.Msg)
+		return p.complete(ctx, rep, log, conclusion, out, ann)
 	}
 	if err != nil {
 		return err
@@ -282,8 +282,7 @@ func (p *Processor) reviewOne(ctx context.Context, gh Client, pr pullreq.PullReq
 	}
 	if outcome.NoCompose {
 		conclusion, out := checks.NoComposeChanges()
-		p.opts.Metrics.checkRun(conclusion)
-		return rep.Complete(ctx, conclusion, out, nil)
+		return p.complete(ctx, rep, log, conclusion, out, nil)
 	}
 	report := checks.Report{
 		HeadSHA:        pr.HeadSHA,
@@ -303,8 +302,24 @@ func (p *Processor) reviewOne(ctx context.Context, gh Client, pr pullreq.PullReq
 	}
 	conclusion, out, ann := checks.Render(report)
 	log.Info("review done", "conclusion", conclusion, "findings", len(outcome.Findings), "inline", outcome.Posted, "folded", outcome.Folded, "fixed", outcome.Fixed, "excepted", len(exc.Covered), "needs_review", exc.NeedsReview)
+	return p.complete(ctx, rep, log, conclusion, out, ann)
+}
+
+// complete reports the run's result. A run that GitHub completed but
+// without all its annotations keeps its result (its summary says what is
+// missing): treating that as a failed review would overwrite a verdict
+// that was delivered, and count the run twice.
+func (p *Processor) complete(ctx context.Context, rep *checks.Reporter, log *slog.Logger, conclusion string, out checks.Output, ann []checks.Annotation) error {
+	err := rep.Complete(ctx, conclusion, out, ann)
+	var inc *checks.IncompleteError
+	switch {
+	case errors.As(err, &inc):
+		log.Warn("check run completed without all its annotations", "conclusion", conclusion, "annotations_sent", inc.Sent, "annotations", inc.Total, "error", inc.Err)
+	case err != nil:
+		return err
+	}
 	p.opts.Metrics.checkRun(conclusion)
-	return rep.Complete(ctx, conclusion, out, ann)
+	return nil
 }
 
 // labelTrigger is the label event that started the run, if it was one.
@@ -377,11 +392,17 @@ func (p *Processor) requestReview(ctx context.Context, gh Client, pr pullreq.Pul
 // configError is an invalid configuration file: the author's mistake,
 // reported on the file's line.
 type configError struct {
+	repo string // "" for the repository under review; else "OWNER/.github"
 	path string
 	err  *config.Error
 }
 
-func (e *configError) Error() string { return e.path + ": " + e.err.Error() }
+func (e *configError) Error() string {
+	if e.repo != "" {
+		return e.repo + ": " + e.path + ": " + e.err.Error()
+	}
+	return e.path + ": " + e.err.Error()
+}
 
 // config reads the repository's configuration from the base commit (a pull
 // request can never weaken its own review), else the organisation's from
@@ -451,30 +472,44 @@ func parseConfig(path string, data []byte) (*config.Config, error) {
 	return cfg, err
 }
 
-// orgDefaults reads the organisation's configuration, remembering it (and
-// its absence) for a while: every pull request of the organisation would
-// otherwise pay a request for it.
+// orgDefaults reads the organisation's configuration, remembering it (its
+// absence, or its being invalid) for a while: every pull request of the
+// organisation would otherwise pay a request for it.
 func (p *Processor) orgDefaults(ctx context.Context, gh Client, owner string) (*config.Config, error) {
 	p.mu.Lock()
 	cached, ok := p.orgConfig[owner]
 	p.mu.Unlock()
 	if ok && time.Since(cached.fetched) < p.opts.OrgConfigTTL {
+		if cached.err != nil {
+			return nil, cached.err
+		}
 		return cached.cfg, nil
 	}
+	orgRepo := owner + "/.github"
 	data, _, err := gh.Contents(ctx, pullreq.Repo{Owner: owner, Name: ".github"}, ConfigPath, "", maxConfigSize)
-	var cfg *config.Config
+	entry := orgConfig{fetched: time.Now()}
 	switch {
 	case err == nil && data == nil:
-		return nil, &configError{path: owner + "/.github/" + ConfigPath, err: &config.Error{Line: 1, Msg: fmt.Sprintf("the file is over %d bytes", maxConfigSize)}}
+		entry.err = &configError{repo: orgRepo, path: ConfigPath, err: &config.Error{Line: 1, Msg: fmt.Sprintf("the file is over %d bytes", maxConfigSize)}}
 	case err == nil:
-		if cfg, err = parseConfig(owner+"/.github/"+ConfigPath, data); err != nil {
-			return nil, err
+		cfg, perr := parseConfig(ConfigPath, data)
+		var cerr *configError
+		switch {
+		case errors.As(perr, &cerr):
+			cerr.repo = orgRepo
+			entry.err = cerr
+		case perr != nil:
+			return nil, perr
 		}
+		entry.cfg = cfg
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
 	p.mu.Lock()
-	p.orgConfig[owner] = orgConfig{cfg: cfg, fetched: time.Now()}
+	p.orgConfig[owner] = entry
 	p.mu.Unlock()
-	return cfg, nil
+	if entry.err != nil {
+		return nil, entry.err
+	}
+	return entry.cfg, nil
 }

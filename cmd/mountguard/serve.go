@@ -45,7 +45,9 @@ Settings (environment variables win over the file):
   MOUNTGUARD_CACHE_SIZE             file contents kept across reviews (default 64MiB)
 
 The file uses the same names in lower case without the prefix (app_id,
-private_key_path, webhook_secret_path, github_url, addr, ...).
+private_key_path, webhook_secret_path, github_url, addr, ...). The private
+key and the webhook secret go in files, never in it: the file takes
+private_key_path and webhook_secret_path only.
 `
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -115,6 +117,8 @@ func newApp(s settings, log *slog.Logger, transport http.RoundTripper) (*app, er
 		Logger:     log,
 	})
 	if err != nil {
+		// The settings' checks leave the key's parsing as the only way
+		// for this to fail.
 		return nil, fmt.Errorf("MOUNTGUARD_PRIVATE_KEY: %w", err)
 	}
 	metrics := webhook.NewMetrics(reg)

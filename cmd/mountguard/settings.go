@@ -148,13 +148,19 @@ func loadSettings(file string, getenv func(string) string, readFile func(string)
 		}
 		s.WebhookSecret = strings.TrimSpace(string(data))
 	}
+	// A secret pasted into an environment variable, or a Kubernetes
+	// Secret made from a file, often ends in a newline; signed with it,
+	// every delivery would be refused.
+	s.WebhookSecret = strings.TrimSpace(s.WebhookSecret)
 	return s, s.check()
 }
 
 func (s settings) check() error {
 	switch {
-	case s.AppID <= 0:
+	case s.AppID == 0:
 		return &settingError{"MOUNTGUARD_APP_ID", "not set: give the GitHub App's id (App settings → General → App ID)"}
+	case s.AppID < 0:
+		return &settingError{"MOUNTGUARD_APP_ID", fmt.Sprintf("%d is not a GitHub App id (a positive number, shown on the App's settings page)", s.AppID)}
 	case s.PrivateKey == "":
 		return &settingError{"MOUNTGUARD_PRIVATE_KEY", "not set: give the App's private key (PEM) in MOUNTGUARD_PRIVATE_KEY or a file in MOUNTGUARD_PRIVATE_KEY_PATH"}
 	case !strings.Contains(s.PrivateKey, "-----BEGIN") || !strings.Contains(s.PrivateKey, "PRIVATE KEY-----"):
@@ -165,7 +171,7 @@ func (s settings) check() error {
 		return &settingError{"MOUNTGUARD_CHECK_NAME", "must be 1 to 100 characters"}
 	}
 	u, err := url.Parse(s.GitHubURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return &settingError{"MOUNTGUARD_GITHUB_URL", fmt.Sprintf("%q is not a REST API base URL such as https://api.github.com/ or https://ghe.example.com/api/v3/", s.GitHubURL)}
 	}
 	if s.LogFormat != "json" && s.LogFormat != "text" {
@@ -179,8 +185,17 @@ func (s settings) check() error {
 	if _, err := units.RAMInBytes(s.CacheSize); err != nil {
 		return &settingError{"MOUNTGUARD_CACHE_SIZE", fmt.Sprintf("%q is not a size such as 64MiB", s.CacheSize)}
 	}
-	if s.Workers <= 0 || s.QueueSize <= 0 {
-		return &settingError{"MOUNTGUARD_WORKERS", "workers and queue size must be positive"}
+	// The environment's values were checked as they were read; these
+	// checks are for the file's.
+	switch {
+	case s.Workers <= 0:
+		return &settingError{"MOUNTGUARD_WORKERS", fmt.Sprintf("%d: must be a positive whole number", s.Workers)}
+	case s.QueueSize <= 0:
+		return &settingError{"MOUNTGUARD_QUEUE_SIZE", fmt.Sprintf("%d: must be a positive whole number", s.QueueSize)}
+	case s.JobTimeout <= 0:
+		return &settingError{"MOUNTGUARD_JOB_TIMEOUT", fmt.Sprintf("%s: must be a positive duration such as 10m", s.JobTimeout)}
+	case s.ShutdownTimeout <= 0:
+		return &settingError{"MOUNTGUARD_SHUTDOWN_TIMEOUT", fmt.Sprintf("%s: must be a positive duration such as 30s", s.ShutdownTimeout)}
 	}
 	return nil
 }

@@ -47,6 +47,11 @@ func TestSettings(t *testing.T) {
 	if s.AppID != 7 || s.Workers != 8 || s.WebhookSecret != "hook-secret" || s.GitHubURL != "https://ghe.example.com/api/v3/" || s.JobTimeout != 3*time.Minute || s.PrivateKey != pemKey {
 		t.Errorf("file + environment: %+v", s)
 	}
+
+	pasted := map[string]string{"MOUNTGUARD_APP_ID": "12345\n", "MOUNTGUARD_PRIVATE_KEY": pemKey, "MOUNTGUARD_WEBHOOK_SECRET": "s3cret\n"}
+	if s, err = loadSettings("", env(pasted), files(nil)); err != nil || s.WebhookSecret != "s3cret" || s.AppID != 12345 {
+		t.Errorf("values with a final newline: %q, %d, %v", s.WebhookSecret, s.AppID, err)
+	}
 }
 
 func TestSettingsErrorsNameTheSetting(t *testing.T) {
@@ -63,13 +68,26 @@ func TestSettingsErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"MOUNTGUARD_PRIVATE_KEY": "", "MOUNTGUARD_PRIVATE_KEY_PATH": "/nope"}, "", "MOUNTGUARD_PRIVATE_KEY_PATH: open /nope"},
 		{map[string]string{"MOUNTGUARD_WEBHOOK_SECRET": ""}, "", "MOUNTGUARD_WEBHOOK_SECRET: not set"},
 		{map[string]string{"MOUNTGUARD_GITHUB_URL": "ftp://x"}, "", "MOUNTGUARD_GITHUB_URL: \"ftp://x\" is not a REST API base URL"},
+		{map[string]string{"MOUNTGUARD_GITHUB_URL": "https://api.github.com/?x=1"}, "", "MOUNTGUARD_GITHUB_URL: \"https://api.github.com/?x=1\" is not a REST API base URL"},
 		{map[string]string{"MOUNTGUARD_WORKERS": "0"}, "", "MOUNTGUARD_WORKERS: \"0\" is not a positive whole number"},
 		{map[string]string{"MOUNTGUARD_QUEUE_SIZE": "many"}, "", "MOUNTGUARD_QUEUE_SIZE"},
 		{map[string]string{"MOUNTGUARD_JOB_TIMEOUT": "soon"}, "", "MOUNTGUARD_JOB_TIMEOUT: \"soon\" is not a duration"},
 		{map[string]string{"MOUNTGUARD_LOG_FORMAT": "xml"}, "", "MOUNTGUARD_LOG_FORMAT"},
 		{map[string]string{"MOUNTGUARD_CACHE_SIZE": "lots"}, "", "MOUNTGUARD_CACHE_SIZE"},
 		{nil, "/cfg.yml", "/cfg.yml: line 1: field app_idd not found"},
+		// The file's values are checked as the environment's are.
+		{map[string]string{"MOUNTGUARD_APP_ID": ""}, "/negative-id.yml", "MOUNTGUARD_APP_ID: -1 is not a GitHub App id"},
+		{nil, "/queue.yml", "MOUNTGUARD_QUEUE_SIZE: 0: must be a positive whole number"},
+		{nil, "/job-timeout.yml", "MOUNTGUARD_JOB_TIMEOUT: -5s: must be a positive duration"},
+		{nil, "/shutdown.yml", "MOUNTGUARD_SHUTDOWN_TIMEOUT: 0s: must be a positive duration"},
 	}
+	cfgFiles := files(map[string]string{
+		"/cfg.yml":         "app_idd: 3\n",
+		"/negative-id.yml": "app_id: -1\n",
+		"/queue.yml":       "queue_size: 0\n",
+		"/job-timeout.yml": "job_timeout: -5s\n",
+		"/shutdown.yml":    "shutdown_timeout: 0s\n",
+	})
 	for _, tt := range tests {
 		vars := map[string]string{}
 		for k, v := range ok {
@@ -78,7 +96,7 @@ func TestSettingsErrorsNameTheSetting(t *testing.T) {
 		for k, v := range tt.change {
 			vars[k] = v
 		}
-		_, err := loadSettings(tt.file, env(vars), files(map[string]string{"/cfg.yml": "app_idd: 3\n"}))
+		_, err := loadSettings(tt.file, env(vars), cfgFiles)
 		var se *settingError
 		if !errors.As(err, &se) || !strings.HasPrefix(err.Error(), tt.want) {
 			t.Errorf("%v %s: got %v, want %q", tt.change, tt.file, err, tt.want)

@@ -301,6 +301,8 @@ type appManifest struct {
 	Description        string            `json:"description"`
 	HookAttributes     hookAttributes    `json:"hook_attributes"`
 	RedirectURL        string            `json:"redirect_url"`
+	SetupURL           string            `json:"setup_url"`
+	SetupOnUpdate      bool              `json:"setup_on_update"`
 	Public             bool              `json:"public"`
 	DefaultPermissions map[string]string `json:"default_permissions"`
 	DefaultEvents      []string          `json:"default_events"`
@@ -313,11 +315,14 @@ type hookAttributes struct {
 
 func newManifest(name, webhookURL, redirectURL string) appManifest {
 	return appManifest{
-		Name:               name,
-		URL:                mountguardHomepage,
-		Description:        "Reviews Docker Compose volume security on pull requests: inline comments and a check run you can require.",
-		HookAttributes:     hookAttributes{URL: webhookURL, Active: true},
-		RedirectURL:        redirectURL,
+		Name:           name,
+		URL:            mountguardHomepage,
+		Description:    "Reviews Docker Compose volume security on pull requests: inline comments and a check run you can require.",
+		HookAttributes: hookAttributes{URL: webhookURL, Active: true},
+		RedirectURL:    redirectURL,
+		// Whoever installs the App lands on the installation guide, which
+		// goes on with requiring the check.
+		SetupURL:           mountguardHomepage + "/blob/main/docs/install.md",
 		Public:             false, // installable only by its owner's account
 		DefaultPermissions: appPermissions,
 		DefaultEvents:      appEvents,

@@ -549,6 +549,10 @@ func TestManifestMatchesDeploy(t *testing.T) {
 		t.Fatal(err)
 	}
 	var deploy struct {
+		URL                string            `json:"url"`
+		Description        string            `json:"description"`
+		SetupURL           string            `json:"setup_url"`
+		SetupOnUpdate      bool              `json:"setup_on_update"`
 		Public             bool              `json:"public"`
 		DefaultPermissions map[string]string `json:"default_permissions"`
 		DefaultEvents      []string          `json:"default_events"`
@@ -560,6 +564,11 @@ func TestManifestMatchesDeploy(t *testing.T) {
 	if !reflect.DeepEqual(m.DefaultPermissions, deploy.DefaultPermissions) || !reflect.DeepEqual(m.DefaultEvents, deploy.DefaultEvents) || m.Public != deploy.Public {
 		t.Errorf("setup asks for %v %v public=%v; deploy/app-manifest.json for %v %v public=%v",
 			m.DefaultPermissions, m.DefaultEvents, m.Public, deploy.DefaultPermissions, deploy.DefaultEvents, deploy.Public)
+	}
+	// Only the webhook and redirect addresses are the installer's own.
+	if m.URL != deploy.URL || m.Description != deploy.Description || m.SetupURL != deploy.SetupURL || m.SetupOnUpdate != deploy.SetupOnUpdate {
+		t.Errorf("setup's manifest says url %q, setup_url %q (on update %v), description %q; deploy/app-manifest.json %q, %q (%v), %q",
+			m.URL, m.SetupURL, m.SetupOnUpdate, m.Description, deploy.URL, deploy.SetupURL, deploy.SetupOnUpdate, deploy.Description)
 	}
 }
 

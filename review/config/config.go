@@ -215,7 +215,7 @@ type Size int64
 // UnmarshalYAML reads a size.
 func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: a size must be a number of bytes or a string like 2MiB", n.Line)
+		return errors.New("a size must be a number of bytes or a string like 2MiB")
 	}
 	if v, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
 		*s = Size(v)
@@ -223,7 +223,7 @@ func (s *Size) UnmarshalYAML(n *yaml.Node) error {
 	}
 	v, err := units.RAMInBytes(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a size: write a number of bytes or a string like 2MiB", n.Line, n.Value)
+		return fmt.Errorf("%q is not a size: write a number of bytes or a string like 2MiB", n.Value)
 	}
 	*s = Size(v)
 	return nil
@@ -265,11 +265,15 @@ func Parse(data []byte) (*Config, error) {
 	return cfg, nil
 }
 
+// typeNames matches the Go type yaml names in its errors ("field x not
+// found in type config.Limits"), which mean nothing to the file's author.
+var typeNames = regexp.MustCompile(` in type [A-Za-z0-9_.*\[\]]+`)
+
 func yamlError(err error) error {
 	var le *yaml.LoadErrors
 	if errors.As(err, &le) && len(le.Errors) > 0 {
 		e := le.Errors[0]
-		return &Error{Line: e.Line, Msg: strings.TrimPrefix(e.Err.Error(), "yaml: ")}
+		return &Error{Line: e.Line, Msg: typeNames.ReplaceAllString(strings.TrimPrefix(e.Err.Error(), "yaml: "), "")}
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	return &Error{Msg: msg}
@@ -287,12 +291,12 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	for i, p := range c.SensitivePaths {
 		if !strings.HasPrefix(p, "/") {
-			return &Error{Line: itemLine(root, "sensitive_paths", i), Msg: fmt.Sprintf("sensitive_paths: %q must be an absolute host path", p)}
+			return &Error{Line: itemLine(root, i, "sensitive_paths"), Msg: fmt.Sprintf("sensitive_paths: %q must be an absolute host path", p)}
 		}
 	}
 	for i, p := range c.AllowedBindSources {
 		if p == "" || strings.HasPrefix(path.Clean(p), "..") {
-			return &Error{Line: itemLine(root, "allowed_bind_sources", i), Msg: fmt.Sprintf("allowed_bind_sources: %q must be an absolute path, a ~ path, or a path inside the project", p)}
+			return &Error{Line: itemLine(root, i, "allowed_bind_sources"), Msg: fmt.Sprintf("allowed_bind_sources: %q must be an absolute path, a ~ path, or a path inside the project", p)}
 		}
 	}
 	if c.Limits.MaxFileSize < 0 || c.Limits.MaxFiles < 0 || c.Limits.MaxYAMLNodes < 0 {
@@ -300,7 +304,7 @@ func (c *Config) validate(root *yaml.Node) error {
 	}
 	for i, g := range c.ComposeFiles {
 		if !doublestar.ValidatePattern(g) || strings.HasPrefix(g, "/") {
-			return &Error{Line: itemLine(root, "compose_files", i), Msg: fmt.Sprintf("compose_files: %q is not a valid glob relative to the repository root", g)}
+			return &Error{Line: itemLine(root, i, "compose_files"), Msg: fmt.Sprintf("compose_files: %q is not a valid glob relative to the repository root", g)}
 		}
 	}
 	choices := []struct {
@@ -322,7 +326,7 @@ func (c *Config) validate(root *yaml.Node) error {
 		return err
 	}
 	if c.Comments.MaxInline < 0 || c.Comments.MaxInline > 100 {
-		return &Error{Line: keyLine(root, "comments", "max_inline"), Msg: "comments.max_inline must be between 1 and 100 (GitHub fails reviews with many more comments)"}
+		return &Error{Line: keyLine(root, "comments", "max_inline"), Msg: "comments.max_inline must be from 1 to 100, or 0 for the default of 25 (GitHub fails reviews with many more comments)"}
 	}
 	return nil
 }
@@ -349,20 +353,30 @@ func keyLine(root *yaml.Node, keys ...string) int {
 	return line
 }
 
-func itemLine(root *yaml.Node, key string, i int) int {
+// itemLine finds the line of the i-th item of the list at keys, or of the
+// nearest key found on the way.
+func itemLine(root *yaml.Node, i int, keys ...string) int {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
-	for j := 0; n.Kind == yaml.MappingNode && j+1 < len(n.Content); j += 2 {
-		if n.Content[j].Value == key {
-			if s := n.Content[j+1]; s.Kind == yaml.SequenceNode && i < len(s.Content) {
-				return s.Content[i].Line
+	line := 0
+	for _, k := range keys {
+		found := false
+		for j := 0; n != nil && n.Kind == yaml.MappingNode && j+1 < len(n.Content); j += 2 {
+			if n.Content[j].Value == k {
+				line, n, found = n.Content[j].Line, n.Content[j+1], true
+				break
 			}
-			return n.Content[j].Line
+		}
+		if !found {
+			return line
 		}
 	}
-	return 0
+	if n != nil && n.Kind == yaml.SequenceNode && i < len(n.Content) {
+		return n.Content[i].Line
+	}
+	return line
 }
 
 // RuleSettings is the part of the configuration the rules use.
@@ -400,14 +414,17 @@ func (e Exceptions) validate(root *yaml.Node) error {
 	if r := e.Approvers.MinRole; r != "" && !slices.Contains(Roles, r) {
 		return &Error{Line: keyLine(root, "exceptions", "approvers", "min_role"), Msg: fmt.Sprintf("exceptions.approvers.min_role: %q is not one of %s", r, strings.Join(Roles, ", "))}
 	}
-	teams := slices.Clone(e.Approvers.Teams)
-	if e.ReviewTeam != "" {
-		teams = append(teams, e.ReviewTeam)
+	teamOK := func(t string) bool {
+		org, slug, ok := strings.Cut(t, "/")
+		return ok && org != "" && slug != "" && !strings.Contains(slug, "/")
 	}
-	for _, t := range teams {
-		if org, slug, ok := strings.Cut(t, "/"); !ok || org == "" || slug == "" || strings.Contains(slug, "/") {
-			return &Error{Line: keyLine(root, "exceptions"), Msg: fmt.Sprintf("exceptions: team %q must be written org/team-slug", t)}
+	for i, t := range e.Approvers.Teams {
+		if !teamOK(t) {
+			return &Error{Line: itemLine(root, i, "exceptions", "approvers", "teams"), Msg: fmt.Sprintf("exceptions.approvers.teams: team %q must be written org/team-slug", t)}
 		}
+	}
+	if t := e.ReviewTeam; t != "" && !teamOK(t) {
+		return &Error{Line: keyLine(root, "exceptions", "review_team"), Msg: fmt.Sprintf("exceptions.review_team: team %q must be written org/team-slug", t)}
 	}
 	if c := e.Conclusion; c != "" && c != "success" && c != "neutral" {
 		return &Error{Line: keyLine(root, "exceptions", "conclusion"), Msg: fmt.Sprintf("exceptions.conclusion: %q is not success or neutral", c)}

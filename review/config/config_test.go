@@ -66,6 +66,9 @@ func TestParseIsStrict(t *testing.T) {
 		{"rules: [a, b]\n", 1, ``},
 		{"rules:\n  bind-mount: off\nrules:\n  privileged: off\n", 3, `already defined`},
 		{"{", 0, ``},
+		{"comments:\n  max_inline: 101\n", 2, `from 1 to 100, or 0 for the default`},
+		{"exceptions:\n  approvers:\n    teams:\n      - acme/sec\n      - justateam\n", 5, `exceptions.approvers.teams: team "justateam" must be written org/team-slug`},
+		{"exceptions:\n  review_team: acme/a/b\n", 2, `exceptions.review_team: team "acme/a/b"`},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.in))
@@ -76,6 +79,11 @@ func TestParseIsStrict(t *testing.T) {
 		}
 		if ce.Line != tt.line || !strings.Contains(ce.Msg, tt.contains) {
 			t.Errorf("%q: got line %d %q, want line %d containing %q", tt.in, ce.Line, ce.Msg, tt.line, tt.contains)
+		}
+		// The file's author reads these: no repeated line number, no Go
+		// type names.
+		if strings.HasPrefix(ce.Msg, "line ") || strings.Contains(ce.Msg, " in type ") {
+			t.Errorf("%q: message %q repeats the line or names a Go type", tt.in, ce.Msg)
 		}
 	}
 }

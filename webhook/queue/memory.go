@@ -223,12 +223,12 @@ func (m *Memory) Enqueue(job Job) error {
 	m.mu.Unlock()
 
 	if m.debugging() {
-		m.log.Debug("job enqueued", "key", job.Key, "id", job.ID, "version", job.Version)
+		m.log.Debug("job enqueued", "key", job.Key, "delivery", job.ID, "sha", job.Version)
 	}
 	for _, old := range superseded {
 		m.log.Info("waiting job superseded by a newer version",
-			"key", job.Key, "id", old.job.ID, "version", old.job.Version,
-			"by_id", job.ID, "by_version", job.Version)
+			"key", job.Key, "delivery", old.job.ID, "sha", old.job.Version,
+			"by_delivery", job.ID, "by_sha", job.Version)
 		m.done(old.job, 0, ErrSuperseded, false)
 	}
 	return nil
@@ -283,7 +283,7 @@ func (m *Memory) Shutdown(ctx context.Context) error {
 	m.abandon(ctx)
 	<-m.drained
 	m.wg.Wait()
-	m.log.Info("job queue stopped after its drain deadline", "err", ctx.Err())
+	m.log.Info("job queue stopped after its drain deadline", "error", ctx.Err())
 	return ctx.Err()
 }
 
@@ -314,13 +314,13 @@ func (m *Memory) abandon(ctx context.Context) {
 	slices.SortFunc(cancelled, byseq)
 	for _, e := range cancelled {
 		m.log.Warn("cancelling running job: drain deadline passed",
-			"key", e.job.Key, "id", e.job.ID, "version", e.job.Version, "err", ctx.Err())
+			"key", e.job.Key, "delivery", e.job.ID, "sha", e.job.Version, "error", ctx.Err())
 	}
 	for _, e := range dropped {
 		// One line per job, with its delivery id, so that an operator can
 		// re-deliver exactly what was lost.
 		m.log.Warn("dropping waiting job: drain deadline passed",
-			"key", e.job.Key, "id", e.job.ID, "version", e.job.Version, "err", ctx.Err())
+			"key", e.job.Key, "delivery", e.job.ID, "sha", e.job.Version, "error", ctx.Err())
 		m.done(e.job, 0, ErrDropped, false)
 	}
 }
@@ -366,7 +366,7 @@ func (m *Memory) run(e entry) {
 	ctx, cancel := context.WithTimeout(m.base, m.timeout)
 	defer cancel()
 	if m.debugging() {
-		m.log.Debug("job started", "key", job.Key, "id", job.ID, "version", job.Version,
+		m.log.Debug("job started", "key", job.Key, "delivery", job.ID, "sha", job.Version,
 			"waited", time.Since(e.enqueued))
 	}
 	start := time.Now()
@@ -376,10 +376,10 @@ func (m *Memory) run(e entry) {
 	case panicked:
 		// Already logged, with the stack, by call.
 	case err != nil:
-		m.log.Error("job failed", "key", job.Key, "id", job.ID, "version", job.Version,
-			"took", took, "err", err)
+		m.log.Error("job failed", "key", job.Key, "delivery", job.ID, "sha", job.Version,
+			"took", took, "error", err)
 	case m.debugging():
-		m.log.Debug("job done", "key", job.Key, "id", job.ID, "version", job.Version, "took", took)
+		m.log.Debug("job done", "key", job.Key, "delivery", job.ID, "sha", job.Version, "took", took)
 	}
 	m.done(job, took, err, panicked)
 }
@@ -393,7 +393,7 @@ func (m *Memory) call(ctx context.Context, job Job) (panicked bool, err error) {
 			err = fmt.Errorf("queue: job %s panicked: %v", job.ID, r)
 			// debug.Stack here still shows the frames that panicked: the
 			// deferred call runs on top of them.
-			m.log.Error("job panicked", "key", job.Key, "id", job.ID, "version", job.Version,
+			m.log.Error("job panicked", "key", job.Key, "delivery", job.ID, "sha", job.Version,
 				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		}
 	}()

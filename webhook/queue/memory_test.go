@@ -446,8 +446,8 @@ func TestSupersede(t *testing.T) {
 					t.Fatalf("%d supersede log lines, want %d", len(logs), len(tc.wantSuperseded))
 				}
 				for i, lr := range logs {
-					if lr.level != slog.LevelInfo || lr.attrs["id"] != tc.wantSuperseded[i] ||
-						lr.attrs["version"] == "" || lr.attrs["by_id"] == "" || lr.attrs["by_version"] == "" {
+					if lr.level != slog.LevelInfo || lr.attrs["delivery"] != tc.wantSuperseded[i] ||
+						lr.attrs["sha"] == "" || lr.attrs["by_delivery"] == "" || lr.attrs["by_sha"] == "" {
 						t.Errorf("supersede log %d = %v %v; want info with id %s, version, by_id, by_version",
 							i, lr.level, lr.attrs, tc.wantSuperseded[i])
 					}
@@ -573,7 +573,7 @@ func TestPanicIsRecovered(t *testing.T) {
 			t.Fatalf("%d panic log lines, want 1", len(logs))
 		}
 		lr := logs[0]
-		if lr.level != slog.LevelError || lr.attrs["key"] != "k" || lr.attrs["id"] != "bad" || lr.attrs["panic"] != "boom" {
+		if lr.level != slog.LevelError || lr.attrs["key"] != "k" || lr.attrs["delivery"] != "bad" || lr.attrs["panic"] != "boom" {
 			t.Errorf("panic log = %v %v; want error level with key k, id bad, panic boom", lr.level, lr.attrs)
 		}
 		// The stack must show where the job panicked, not only the queue.
@@ -615,7 +615,7 @@ func TestJobTimeout(t *testing.T) {
 				if budget != tc.want || o.took != tc.want {
 					t.Errorf("deadline in %s, took %s; want %s", budget, o.took, tc.want)
 				}
-				if logs := f.logs.find("job failed"); len(logs) != 1 || logs[0].attrs["id"] != "slow" {
+				if logs := f.logs.find("job failed"); len(logs) != 1 || logs[0].attrs["delivery"] != "slow" {
 					t.Errorf("failure logs = %v, want one for job slow", logs)
 				}
 			})
@@ -737,12 +737,12 @@ func TestShutdownDeadline(t *testing.T) {
 					if lr.level != slog.LevelWarn {
 						t.Errorf("drop log level %v, want warn", lr.level)
 					}
-					logged = append(logged, lr.attrs["id"])
+					logged = append(logged, lr.attrs["delivery"])
 				}
 				if want := []string{"W1", "W2"}; !slices.Equal(logged, want) {
 					t.Errorf("dropped ids logged %v, want %v", logged, want)
 				}
-				if lrs := f.logs.find("cancelling running job: drain deadline passed"); len(lrs) != 1 || lrs[0].attrs["id"] != "R" {
+				if lrs := f.logs.find("cancelling running job: drain deadline passed"); len(lrs) != 1 || lrs[0].attrs["delivery"] != "R" {
 					t.Errorf("cancel logs = %v, want one for R", lrs)
 				}
 				if got := f.q.Len(); got != 0 {
