@@ -54,7 +54,7 @@ func renderRejection(rej Rejection, s config.ExceptionSettings, removed bool, w 
 	if removed {
 		b.WriteString(" mountguard removed the label.\n")
 	} else {
-		b.WriteString(" The label stays on the pull request, but it counts only once an approver removes it and applies it again.\n")
+		b.WriteString(" The label stays on the pull request, but it counts for nothing as long as you may not grant this exception; for it to count now, an approver removes it and applies it again.\n")
 	}
 
 	who := whoMayApprove(s, w)
