@@ -112,8 +112,10 @@ func pageOf[T any](s *Server, rq *request, items []T, conv func(T) any) *reply {
 }
 
 // listPullsForCommit is GET /repos/{owner}/{repo}/commits/{sha}/pulls:
-// the pull requests whose head is the commit, including those from forks,
-// which is how an App finds the pull request of a check run from a fork.
+// the pull requests whose head is the commit. Like GitHub's, it leaves out
+// pull requests from forks (the commit is not on a branch of this
+// repository), which are the very ones whose check events name no pull
+// request: a client must list the open pull requests to find those.
 func (s *Server) listPullsForCommit(rq *request) *reply {
 	r, rp := s.repoParam(rq)
 	if rp != nil {
@@ -125,7 +127,7 @@ func (s *Server) listPullsForCommit(rq *request) *reply {
 	}
 	var out []*pull
 	for _, p := range r.pulls {
-		if p.headSHA == c.sha {
+		if p.headSHA == c.sha && p.head == r {
 			out = append(out, p)
 		}
 	}
