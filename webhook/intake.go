@@ -164,7 +164,16 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// one approved.
 		Keep: strings.HasPrefix(ev.Name, "pull_request.labeled") || strings.HasPrefix(ev.Name, "pull_request.unlabeled"),
 		ID:   delivery,
-		Run:  func(ctx context.Context) error { return in.process(ctx, ev) },
+		Run: func(ctx context.Context) error {
+			err := in.process(ctx, ev)
+			if err != nil {
+				// A delivery that failed (GitHub unreachable, a token
+				// refused) may be redelivered from the App's settings
+				// and must then be reviewed, not dropped as a duplicate.
+				in.deliveries.release(delivery)
+			}
+			return err
+		},
 	}
 	switch err := in.queue.Enqueue(job); {
 	case errors.Is(err, queue.ErrFull):

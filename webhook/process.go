@@ -139,6 +139,9 @@ func (p *Processor) Process(ctx context.Context, ev Event) error {
 		}
 		if err := p.reviewOne(ctx, gh, pr, ev, plog); err != nil {
 			errs = append(errs, fmt.Errorf("%s#%d: %w", pr.Repo, pr.Number, err))
+			// The push was not reviewed: the other event GitHub sends
+			// for it, or a redelivery, may try again.
+			p.forgetAutomatic(pr)
 		}
 	}
 	return errors.Join(errs...)
@@ -159,6 +162,12 @@ func (p *Processor) seenAutomatic(pr pullreq.PullRequest) bool {
 	}
 	p.automatic[key] = now
 	return false
+}
+
+func (p *Processor) forgetAutomatic(pr pullreq.PullRequest) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.automatic, pr.Repo.String()+"#"+strconv.Itoa(pr.Number)+"@"+pr.HeadSHA)
 }
 
 // pullRequests completes what the payload says about its pull requests,

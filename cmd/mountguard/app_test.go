@@ -278,6 +278,43 @@ func TestRedeliveryIsProcessedOnce(t *testing.T) {
 	}
 }
 
+// A delivery whose review failed before any check run existed (here the
+// installation token was refused) can be redelivered from the App's
+// settings, and is then reviewed instead of dropped as a duplicate.
+func TestFailedDeliveryCanBeRedelivered(t *testing.T) {
+	h := newHarness(t, map[string]string{"compose.yaml": baseComposeFile}, map[string]string{"compose.yaml": headComposeFile})
+	h.gh.InjectFault("POST /app/installations/{installation_id}/access_tokens", 1, githubtest.Response{Status: http.StatusUnauthorized})
+	body := payload(t, "pull_request.opened", nil)
+	if code := h.deliver("pull_request", "same-id", body, testSecret); code != http.StatusAccepted {
+		t.Fatalf("first delivery answered %d", code)
+	}
+	waitFor(t, func() bool { return h.gh.Count("POST /app/installations/{installation_id}/access_tokens") >= 1 && h.app.queue.Len() == 0 })
+	if n := len(h.runs(headCommit)); n != 0 {
+		t.Fatalf("%d check runs without a token", n)
+	}
+	// The job has returned its error once its delivery is released.
+	var code int
+	waitFor(t, func() bool {
+		code = h.deliver("pull_request", "same-id", body, testSecret)
+		return code == http.StatusAccepted
+	})
+	h.stop()
+	if runs := h.runs(headCommit); len(runs) != 1 || runs[0].GetConclusion() != "failure" {
+		t.Errorf("after the redelivery: %d runs", len(runs))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestForgedSignatureIsRefusedAndNothingHappens(t *testing.T) {
 	h := newHarness(t, map[string]string{"compose.yaml": baseComposeFile}, map[string]string{"compose.yaml": headComposeFile})
 	body := payload(t, "pull_request.opened", nil)
