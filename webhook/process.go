@@ -225,8 +225,9 @@ func (p *Processor) reviewOne(ctx context.Context, gh Client, pr pullreq.PullReq
 		defer cancel()
 		if ferr := rep.Fail(failCtx, errorConclusion, err); ferr != nil {
 			log.Error("could not complete the check run after a failure", "error", ferr)
+		} else {
+			p.opts.Metrics.checkRun(errorConclusion)
 		}
-		p.opts.Metrics.checkRun(errorConclusion)
 		log.Error("review failed", "error", err)
 	}()
 

@@ -288,7 +288,9 @@ func TestFailedDeliveryCanBeRedelivered(t *testing.T) {
 	if code := h.deliver("pull_request", "same-id", body, testSecret); code != http.StatusAccepted {
 		t.Fatalf("first delivery answered %d", code)
 	}
-	waitFor(t, func() bool { return h.gh.Count("POST /app/installations/{installation_id}/access_tokens") >= 1 && h.app.queue.Len() == 0 })
+	waitFor(t, func() bool {
+		return h.gh.Count("POST /app/installations/{installation_id}/access_tokens") >= 1 && h.app.queue.Len() == 0
+	})
 	if n := len(h.runs(headCommit)); n != 0 {
 		t.Fatalf("%d check runs without a token", n)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docker/go-units"
+	"github.com/mountguard/mountguard/review/config"
 	"go.yaml.in/yaml/v4"
 )
 
@@ -71,13 +72,7 @@ func loadSettings(file string, getenv func(string) string, readFile func(string)
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
 		if err := dec.Decode(&s); err != nil && !errors.Is(err, io.EOF) {
-			msg := strings.TrimPrefix(err.Error(), "yaml: ")
-			var le *yaml.LoadErrors
-			if errors.As(err, &le) && len(le.Errors) > 0 {
-				e := le.Errors[0]
-				msg = fmt.Sprintf("line %d: %s", e.Line, strings.Replace(e.Err.Error(), " in type main.settings", "", 1))
-			}
-			return s, &settingError{file, msg}
+			return s, &settingError{file, config.YAMLError(err).Error()}
 		}
 	}
 	str := func(name string, dst *string) {

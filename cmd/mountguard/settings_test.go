@@ -80,6 +80,7 @@ func TestSettingsErrorsNameTheSetting(t *testing.T) {
 		{nil, "/queue.yml", "MOUNTGUARD_QUEUE_SIZE: 0: must be a positive whole number"},
 		{nil, "/job-timeout.yml", "MOUNTGUARD_JOB_TIMEOUT: -5s: must be a positive duration"},
 		{nil, "/shutdown.yml", "MOUNTGUARD_SHUTDOWN_TIMEOUT: 0s: must be a positive duration"},
+		{nil, "/typed.yml", "/typed.yml: line 2: `5` is not a duration such as 30s or 5m"},
 	}
 	cfgFiles := files(map[string]string{
 		"/cfg.yml":         "app_idd: 3\n",
@@ -87,6 +88,7 @@ func TestSettingsErrorsNameTheSetting(t *testing.T) {
 		"/queue.yml":       "queue_size: 0\n",
 		"/job-timeout.yml": "job_timeout: -5s\n",
 		"/shutdown.yml":    "shutdown_timeout: 0s\n",
+		"/typed.yml":       "workers: 2\njob_timeout: 5\n",
 	})
 	for _, tt := range tests {
 		vars := map[string]string{}

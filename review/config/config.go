@@ -254,10 +254,10 @@ func Parse(data []byte) (*Config, error) {
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&root); errors.Is(err, io.EOF) {
 		return cfg, nil // an empty file
 	} else if err != nil {
-		return nil, yamlError(err)
+		return nil, YAMLError(err)
 	}
 	if err := root.Load(cfg, yaml.WithKnownFields()); err != nil {
-		return nil, yamlError(err)
+		return nil, YAMLError(err)
 	}
 	if err := cfg.validate(&root); err != nil {
 		return nil, err
@@ -265,18 +265,61 @@ func Parse(data []byte) (*Config, error) {
 	return cfg, nil
 }
 
-// typeNames matches the Go type yaml names in its errors ("field x not
-// found in type config.Limits"), which mean nothing to the file's author.
-var typeNames = regexp.MustCompile(` in type [A-Za-z0-9_.*\[\]]+`)
-
-func yamlError(err error) error {
+// YAMLError turns an error of the YAML library (decoding a file into a Go
+// struct) into an *Error for the file's author: with its line, and without
+// the Go type names the library puts in its messages ("field x not found
+// in type config.Limits", "cannot construct !!str `many` into int"), which
+// mean nothing to them. The server settings file uses it too.
+func YAMLError(err error) *Error {
 	var le *yaml.LoadErrors
 	if errors.As(err, &le) && len(le.Errors) > 0 {
 		e := le.Errors[0]
-		return &Error{Line: e.Line, Msg: typeNames.ReplaceAllString(strings.TrimPrefix(e.Err.Error(), "yaml: "), "")}
+		return &Error{Line: e.Line, Msg: plainTypes(strings.TrimPrefix(e.Err.Error(), "yaml: "))}
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	return &Error{Msg: msg}
+	// A syntax error gives its place only in its text; the last place is
+	// where the problem is, earlier ones are context ("while parsing a
+	// block mapping at line 1").
+	line := 0
+	if ms := yamlLine.FindAllStringSubmatch(msg, -1); ms != nil {
+		line, _ = strconv.Atoi(ms[len(ms)-1][1])
+	}
+	return &Error{Line: line, Msg: msg}
+}
+
+var (
+	yamlLine  = regexp.MustCompile(`line (\d+)`)
+	inType    = regexp.MustCompile(` in type [A-Za-z0-9_.*\[\]]+`)
+	intoType  = regexp.MustCompile(`cannot (?:construct|unmarshal) (!!\w+)(?: (.*?))? into ([A-Za-z0-9_.*\[\]]+)`)
+	tagWords  = map[string]string{"!!seq": "a list", "!!map": "a mapping"}
+	typeWords = map[string]string{
+		"int": "a whole number", "int64": "a whole number", "uint": "a whole number",
+		"time.Duration": "a duration such as 30s or 5m", "string": "a string", "bool": "true or false",
+		"[]string": "a list of strings", "config.Size": "a size such as 2MiB",
+	}
+)
+
+func plainTypes(msg string) string {
+	msg = inType.ReplaceAllString(msg, "")
+	return intoType.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := intoType.FindStringSubmatch(m)
+		want, ok := typeWords[sub[3]]
+		if !ok {
+			if strings.HasPrefix(sub[3], "map[") || strings.HasPrefix(sub[3], "config.") || strings.HasPrefix(sub[3], "main.") {
+				want = "a mapping of keys"
+			} else {
+				want = "a different kind of value"
+			}
+		}
+		if sub[2] == "" {
+			found, ok := tagWords[sub[1]]
+			if !ok {
+				found = "a " + strings.TrimPrefix(sub[1], "!!")
+			}
+			return "expected " + want + ", not " + found
+		}
+		return sub[2] + " is not " + want
+	})
 }
 
 func (c *Config) validate(root *yaml.Node) error {

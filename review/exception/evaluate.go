@@ -54,7 +54,9 @@ type Options struct {
 	// empty), which the comments' links to users and teams start with.
 	WebURL string
 	// Now is the clock (time.Now when nil).
-	Now    func() time.Time
+	Now func() time.Time
+	// Logger is the caller's, which already names the repository and
+	// the pull request.
 	Logger *slog.Logger
 }
 
@@ -182,7 +184,6 @@ func Evaluate(ctx context.Context, gh GitHub, pr pullreq.PullRequest, blocking [
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
-	r.log = r.log.With("repo", pr.Repo.String(), "pr", pr.Number)
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
