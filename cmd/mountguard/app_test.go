@@ -67,9 +67,16 @@ type harness struct {
 
 func newHarness(t *testing.T, base, head map[string]string) *harness {
 	t.Helper()
+	return newHarnessVia(t, base, head, nil)
+}
+
+// newHarnessVia sends the App's GitHub requests through transport (nil:
+// straight to the fake).
+func newHarnessVia(t *testing.T, base, head map[string]string, transport http.RoundTripper) *harness {
+	t.Helper()
 	gh, s := newFakeRepo(t, base, head)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := newApp(s, log, nil)
+	a, err := newApp(s, log, transport)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,16 +43,10 @@ func TestRefusedAnnotationBatchKeepsTheResult(t *testing.T) {
 	for i := range 60 { // 60 annotations: two requests
 		fmt.Fprintf(&compose, "  s%02d:\n    image: x\n    user: \"1\"\n    privileged: true\n", i)
 	}
-	gh, s := newFakeRepo(t, map[string]string{"compose.yaml": "services: {}\n"}, map[string]string{"compose.yaml": compose.String()})
 	tr := &failNth{n: 2, match: func(r *http.Request) bool {
 		return r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/check-runs/")
 	}}
-	a, err := newApp(s, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})), tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, gh: gh, app: a, hook: httptest.NewServer(a.routes)}
-	t.Cleanup(h.stop)
+	h := newHarnessVia(t, map[string]string{"compose.yaml": "services: {}\n"}, map[string]string{"compose.yaml": compose.String()}, tr)
 	h.deliver("pull_request", "d", payload(t, "pull_request.opened", nil), testSecret)
 	h.stop()
 
@@ -69,7 +62,7 @@ func TestRefusedAnnotationBatchKeepsTheResult(t *testing.T) {
 		t.Errorf("%d annotations; summary %.200q", len(r.Annotations), r.GetOutput().GetSummary())
 	}
 	rec := httptest.NewRecorder()
-	a.routes.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	h.app.routes.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	var counted []string
 	for _, line := range strings.Split(rec.Body.String(), "\n") {
 		if strings.HasPrefix(line, "mountguard_check_runs_total{") {

@@ -141,7 +141,7 @@ func loadSettings(file string, getenv func(string) string, readFile func(string)
 		if err != nil {
 			return s, &settingError{"MOUNTGUARD_WEBHOOK_SECRET_PATH", err.Error()}
 		}
-		s.WebhookSecret = strings.TrimSpace(string(data))
+		s.WebhookSecret = string(data)
 	}
 	// A secret pasted into an environment variable, or a Kubernetes
 	// Secret made from a file, often ends in a newline; signed with it,

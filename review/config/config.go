@@ -376,11 +376,28 @@ func (c *Config) validate(root *yaml.Node) error {
 
 // keyLine finds the line of a nested key, for error messages.
 func keyLine(root *yaml.Node, keys ...string) int {
-	n := root
+	_, line, _ := walk(root, keys)
+	return line
+}
+
+// itemLine finds the line of the i-th item of the list at keys, or of the
+// nearest key found on the way.
+func itemLine(root *yaml.Node, i int, keys ...string) int {
+	n, line, ok := walk(root, keys)
+	if ok && n.Kind == yaml.SequenceNode && i < len(n.Content) {
+		return n.Content[i].Line
+	}
+	return line
+}
+
+// walk follows keys down nested mappings. It returns the value node of
+// the last key and whether every key was found; line is that of the last
+// key found (0 when none was).
+func walk(root *yaml.Node, keys []string) (n *yaml.Node, line int, ok bool) {
+	n = root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
-	line := 0
 	for _, k := range keys {
 		found := false
 		for i := 0; n != nil && n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
@@ -390,36 +407,10 @@ func keyLine(root *yaml.Node, keys ...string) int {
 			}
 		}
 		if !found {
-			break
+			return nil, line, false
 		}
 	}
-	return line
-}
-
-// itemLine finds the line of the i-th item of the list at keys, or of the
-// nearest key found on the way.
-func itemLine(root *yaml.Node, i int, keys ...string) int {
-	n := root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line := 0
-	for _, k := range keys {
-		found := false
-		for j := 0; n != nil && n.Kind == yaml.MappingNode && j+1 < len(n.Content); j += 2 {
-			if n.Content[j].Value == k {
-				line, n, found = n.Content[j].Line, n.Content[j+1], true
-				break
-			}
-		}
-		if !found {
-			return line
-		}
-	}
-	if n != nil && n.Kind == yaml.SequenceNode && i < len(n.Content) {
-		return n.Content[i].Line
-	}
-	return line
+	return n, line, n != nil
 }
 
 // RuleSettings is the part of the configuration the rules use.

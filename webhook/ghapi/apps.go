@@ -54,17 +54,10 @@ type AppsOptions struct {
 // Apps authenticates as a GitHub App and hands out one Client per
 // installation. It is safe for concurrent use.
 type Apps struct {
+	connection
 	appID     int64
 	key       *rsa.PrivateKey
-	baseURL   *url.URL
-	basePath  string
 	tokenBase string
-	// inner sends every request, token requests included: the caller's
-	// transport, measured when metrics are on.
-	inner http.RoundTripper
-	retry RetryOptions
-	log   *slog.Logger
-	now   func() time.Time
 	// app calls the API as the App itself (JWT), for GET /app.
 	app *github.Client
 
@@ -86,49 +79,67 @@ func NewApps(opts AppsOptions) (*Apps, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ghapi: the App's private key: %w", err)
 	}
-	if opts.BaseURL == "" {
-		opts.BaseURL = DefaultBaseURL
-	}
-	base, err := parseBaseURL(opts.BaseURL)
+	conn, err := newConnection(opts.BaseURL, opts.Transport, opts.Metrics, opts.Logger, opts.Retry, opts.Now)
 	if err != nil {
 		return nil, err
 	}
-	if opts.Transport == nil {
-		opts.Transport = http.DefaultTransport
-	}
-	if opts.Logger == nil {
-		opts.Logger = discardLogger
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Retry.Now == nil {
-		opts.Retry.Now = opts.Now
-	}
 	a := &Apps{
-		appID:    opts.AppID,
-		key:      key,
-		baseURL:  base,
-		basePath: strings.TrimSuffix(base.Path, "/"),
+		connection: conn,
+		appID:      opts.AppID,
+		key:        key,
 		// ghinstallation joins its paths to the base with a "/" of its
 		// own.
-		tokenBase: strings.TrimSuffix(base.String(), "/"),
-		inner:     opts.Transport,
-		retry:     opts.Retry,
-		log:       opts.Logger,
-		now:       opts.Now,
+		tokenBase: strings.TrimSuffix(conn.baseURL.String(), "/"),
 		clients:   map[int64]*Client{},
 		slug:      opts.AppSlug,
 	}
-	if opts.Metrics != nil {
-		m, err := NewMetrics(opts.Metrics)
-		if err != nil {
-			return nil, fmt.Errorf("ghapi: registering metrics: %w", err)
-		}
-		a.inner = &MetricsTransport{Next: opts.Transport, Metrics: m, BasePath: a.basePath}
-	}
 	a.app = newGitHub(a.baseURL, &RetryTransport{Next: a.appsTransport(), Options: a.retry, Logger: a.log, BasePath: a.basePath})
 	return a, nil
+}
+
+// connection is what every client of one API root shares: the root, the
+// transport below authentication, and the defaults of the logger, the
+// clock and the retries.
+type connection struct {
+	baseURL  *url.URL
+	basePath string
+	// inner sends every request, token requests included: the caller's
+	// transport, measured when metrics are on.
+	inner http.RoundTripper
+	retry RetryOptions
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+func newConnection(baseURL string, transport http.RoundTripper, metrics prometheus.Registerer, log *slog.Logger, retry RetryOptions, now func() time.Time) (connection, error) {
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return connection{}, err
+	}
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	if log == nil {
+		log = discardLogger
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if retry.Now == nil {
+		retry.Now = now
+	}
+	c := connection{baseURL: base, basePath: strings.TrimSuffix(base.Path, "/"), inner: transport, retry: retry, log: log, now: now}
+	if metrics != nil {
+		m, err := NewMetrics(metrics)
+		if err != nil {
+			return connection{}, fmt.Errorf("ghapi: registering metrics: %w", err)
+		}
+		c.inner = &MetricsTransport{Next: transport, Metrics: m, BasePath: c.basePath}
+	}
+	return c, nil
 }
 
 // parseBaseURL checks the API root and gives it the trailing slash

@@ -2,7 +2,6 @@ package ghapi
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -68,38 +67,14 @@ func NewTokenClient(opts TokenOptions) (*Client, error) {
 	if slug == "" {
 		slug = DefaultAppSlug
 	}
-	if opts.BaseURL == "" {
-		opts.BaseURL = DefaultBaseURL
-	}
-	base, err := parseBaseURL(opts.BaseURL)
+	c, err := newConnection(opts.BaseURL, opts.Transport, opts.Metrics, opts.Logger, opts.Retry, opts.Now)
 	if err != nil {
 		return nil, err
 	}
-	if opts.Transport == nil {
-		opts.Transport = http.DefaultTransport
-	}
-	if opts.Logger == nil {
-		opts.Logger = discardLogger
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Retry.Now == nil {
-		opts.Retry.Now = opts.Now
-	}
-	basePath := strings.TrimSuffix(base.Path, "/")
-	inner := opts.Transport
-	if opts.Metrics != nil {
-		m, err := NewMetrics(opts.Metrics)
-		if err != nil {
-			return nil, fmt.Errorf("ghapi: registering metrics: %w", err)
-		}
-		inner = &MetricsTransport{Next: opts.Transport, Metrics: m, BasePath: basePath}
-	}
-	auth := &tokenTransport{next: inner, authorization: "token " + token, scheme: base.Scheme, host: base.Host}
-	retry := &RetryTransport{Next: auth, Options: opts.Retry, Logger: opts.Logger, BasePath: basePath}
+	auth := &tokenTransport{next: c.inner, authorization: "token " + token, scheme: c.baseURL.Scheme, host: c.baseURL.Host}
+	retry := &RetryTransport{Next: auth, Options: c.retry, Logger: c.log, BasePath: c.basePath}
 	rt := NewSerialTransport(retry)
-	return &Client{gh: newGitHub(base, rt), rt: rt, slug: slug, now: opts.Now}, nil
+	return &Client{gh: newGitHub(c.baseURL, rt), rt: rt, slug: slug, now: c.now}, nil
 }
 
 // tokenTransport authenticates the requests to the API's scheme and host
